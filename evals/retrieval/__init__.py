@@ -1,0 +1,1 @@
+"""Retrieval benchmark: BEIR-format folders, XQuAD, synthetic scale; ours versus LangChain's usual stack."""
