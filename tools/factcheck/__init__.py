@@ -1,0 +1,25 @@
+"""Claim-level fact-checking of drafts against their cited chunks and the approved corpus.
+
+Exact-match rules for numbers, prices, units, product names and attribute values;
+entailment (deterministic lexical+embedding, or an LLM judge) for the rest.
+"""
+
+from tools.factcheck.checker import FactChecker, Search
+from tools.factcheck.entailment import Entailer, Entailment, LexicalEntailer
+from tools.factcheck.evidence import EvidenceCandidate
+from tools.factcheck.models import Claim, ClaimVerdict, EvidenceSpan, Verdict
+from tools.factcheck.rules import ContradictionRules
+
+__all__ = [
+    "Claim",
+    "ClaimVerdict",
+    "ContradictionRules",
+    "Entailer",
+    "Entailment",
+    "EvidenceCandidate",
+    "EvidenceSpan",
+    "FactChecker",
+    "LexicalEntailer",
+    "Search",
+    "Verdict",
+]

@@ -1,0 +1,78 @@
+"""Evidence candidates: the sentences of the chunks a claim is checked against.
+
+Checking works at sentence level because a chunk often describes several products or
+attributes, and "the price appears somewhere in the chunk" is not good enough. Each
+sentence also carries its *subjects*, the product names it is about: named in the
+sentence itself, or carried over from the last sentence of the same chunk that named
+one, or taken from the chunk's title, headings and ``product_ids``. A price stated
+for the Aero 700 then does not support a claim about the Aero 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tools.factcheck.names import Name, find_names, normalise_name
+from tools.factcheck.quantities import Quantity, find_quantities
+from tools.factcheck.sentences import split_sentences
+from tools.factcheck.text import content_stems, tokens
+from tools.models import Chunk
+
+_SUBJECT_KINDS = frozenset({"product", "code"})
+
+
+@dataclass(frozen=True)
+class EvidenceCandidate:
+    """One sentence of one chunk, with what the exact-match rules need pre-computed."""
+
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    language: str = "en"
+    cited: bool = True
+    ordinal: int = 0  # position of the sentence within its chunk
+    subjects: frozenset[str] = frozenset()
+    quantities: tuple[Quantity, ...] = ()
+    names: tuple[Name, ...] = ()
+    words: frozenset[str] = field(default_factory=frozenset)
+    stems: frozenset[str] = field(default_factory=frozenset)
+
+
+def _chunk_subjects(chunk: Chunk, known: Sequence[str]) -> frozenset[str]:
+    context = " ".join([chunk.title, *chunk.heading_path])
+    keys = {n.key for n in find_names(context, known) if n.kind in _SUBJECT_KINDS}
+    keys.update(normalise_name(p) for p in chunk.product_ids if p.strip())
+    return frozenset(keys)
+
+
+def candidates_from_chunks(
+    chunks: Iterable[Chunk], known: Sequence[str] = (), cited: bool = True
+) -> list[EvidenceCandidate]:
+    """Every sentence of every chunk, in chunk order, as an :class:`EvidenceCandidate`."""
+    out: list[EvidenceCandidate] = []
+    for chunk in chunks:
+        subjects = _chunk_subjects(chunk, known)
+        for ordinal, sentence in enumerate(split_sentences(chunk.text)):
+            names = tuple(find_names(sentence.text, known))
+            named = frozenset(n.key for n in names if n.kind in _SUBJECT_KINDS)
+            if named:
+                subjects = named
+            out.append(
+                EvidenceCandidate(
+                    chunk_id=chunk.id,
+                    start=sentence.start,
+                    end=sentence.end,
+                    text=sentence.text,
+                    language=chunk.language,
+                    cited=cited,
+                    ordinal=ordinal,
+                    subjects=subjects,
+                    quantities=tuple(find_quantities(sentence.text, chunk.language)),
+                    names=names,
+                    words=frozenset(tokens(sentence.text)),
+                    stems=frozenset(content_stems(sentence.text, chunk.language)),
+                )
+            )
+    return out

@@ -1,0 +1,65 @@
+"""Small fixed word lists the deterministic checker needs (German and English).
+
+Kept in one module so that extending them (a new colour, a new material) is a one-line
+change and never touches the checking logic.
+"""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOPWORDS: frozenset[str] = _words(
+    """
+    a an the and or but if of to in on at by for with from as is are was were be been being it its this
+    that these those there their they them he she his her we our you your i me my not no than then so
+    such which who whom whose what when where why how can could may might must shall should will would
+    do does did has have had into onto over under about after before between through during also both
+    each more most other some any all only own same very just whether while up down out off again
+    further once here few nor too s t
+    der die das den dem des ein eine einer eines einem einen und oder aber wenn von zu im in am an auf
+    bei für mit aus als ist sind war waren sein wird werden wurde wurden es sie er wir ihr ihre ihren
+    ihrem ihres sich dies diese dieser dieses diesem diesen nicht kein keine so wie was wer wo auch
+    noch nur sehr schon dass daß bis durch über unter nach vor zum zur vom beim hat haben hatte kann
+    können soll sollen muss müssen man um
+    """
+)
+
+NEGATIONS: frozenset[str] = _words(
+    """
+    not no never none nothing neither nor without cannot can't doesn't don't isn't aren't wasn't
+    weren't won't lacks lack lacking fails fail failed absent
+    nicht kein keine keinen keinem keiner keines nie niemals ohne weder
+    """
+)
+
+# Pairs of opposites; a claim using one where its best evidence uses the other is a
+# contradiction signal ("increases" vs "decreases").
+ANTONYMS: tuple[tuple[str, str], ...] = (
+    ("increase", "decrease"), ("increase", "reduce"), ("higher", "lower"), ("more", "less"),
+    ("greater", "smaller"), ("positive", "negative"), ("promote", "inhibit"), ("activate", "inhibit"),
+    ("up", "down"), ("gain", "loss"), ("enhance", "impair"), ("improve", "worsen"),
+    ("erhöht", "senkt"), ("mehr", "weniger"), ("höher", "niedriger"), ("größer", "kleiner"),
+    ("schneller", "langsamer"), ("leiser", "lauter"), ("leicht", "schwer"),
+)  # fmt: skip
+
+# Attribute classes whose values must match exactly: a claim naming one value where the
+# source names another value of the same class is contradicted.
+ATTRIBUTE_VALUES: dict[str, frozenset[str]] = {
+    "colour": _words(
+        """
+        schwarz weiß weiss grau silber anthrazit rot blau grün gelb orange braun beige gold roségold
+        black white grey gray silver anthracite red blue green yellow brown rose-gold
+        """
+    ),
+    "material": _words(
+        """
+        edelstahl aluminium kunststoff holz glas keramik leder baumwolle titan kupfer messing gusseisen
+        bambus stainless-steel steel aluminum plastic wood wooden glass ceramic leather cotton titanium
+        copper brass cast-iron bamboo stahl
+        """
+    ),
+    "connectivity": _words("wlan wifi wi-fi bluetooth zigbee usb-c usb nfc ethernet lan"),
+}

@@ -1,0 +1,82 @@
+"""Product names, model codes and coded attributes (IP rating, energy class) in text.
+
+Names must match exactly: "HX-2000" is not "HX-2500". Known names come from the
+caller (the catalogue) and from chunks' ``product_ids``; unknown ones are recognised
+by shape: letter-digit model codes ("X200", "HX-2000"), CamelCase brand words
+("AquaPure") and words marked with ™ or ®. Comparison ignores case, spaces and
+hyphens, so "hx 2000" equals "HX-2000".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tools.factcheck.quantities import find_quantities
+
+_CODE = re.compile(
+    r"(?<![\w-])(?:[A-Za-zÄÖÜäöü]+-?\d[\w-]*|\d+[A-Za-z]+\d[\w-]*|[A-Z][a-zäöü]{2,}(?:[A-Z][a-zäöü]{2,})+"
+    r"|[A-Z][\wäöü-]*[™®])(?![\w-])"
+)
+_IP = re.compile(r"(?<![\w])IP\s?(?:\d{2}|X\d)(?![\w])", re.I)
+_ENERGY = re.compile(
+    r"(?:Energieeffizienzklasse|Energieklasse|Effizienzklasse|energy(?:[- ]efficiency)? class|energy rating)"
+    r"\s*:?\s*(?P<cls>[A-G](?:\+{1,3})?)(?![\w+])",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Name:
+    """A product name or code found in text."""
+
+    start: int
+    end: int
+    surface: str
+    kind: str  # "product" (known), "code" (shape), "ip rating", "energy class"
+
+    @property
+    def key(self) -> str:
+        return normalise_name(self.surface)
+
+
+def normalise_name(text: str) -> str:
+    """Case-, space- and hyphen-insensitive form used for every name comparison."""
+    return re.sub(r"[^0-9a-zäöüß+]", "", text.lower().replace("™", "").replace("®", ""))
+
+
+def _quantity_spans(text: str) -> list[tuple[int, int]]:
+    return [(q.start, q.end) for q in find_quantities(text)]
+
+
+def find_names(text: str, known: Iterable[str] = ()) -> list[Name]:
+    """Known product names, model codes, IP ratings and energy classes in ``text``."""
+    names: list[Name] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for match in _ENERGY.finditer(text):
+        names.append(Name(match.start("cls"), match.end("cls"), match.group("cls").upper(), "energy class"))
+        taken.append((match.start("cls"), match.end("cls")))
+    for match in _IP.finditer(text):
+        names.append(Name(match.start(), match.end(), match.group(0).upper().replace(" ", ""), "ip rating"))
+        taken.append(match.span())
+    for name in sorted({n for n in known if n.strip()}, key=len, reverse=True):
+        pattern = r"(?<![\w])" + r"[\s-]?".join(re.escape(ch) for ch in normalise_name(name)) + r"(?![\w])"
+        for match in re.finditer(pattern, text, re.I):
+            if free(*match.span()):
+                names.append(Name(match.start(), match.end(), match.group(0), "product"))
+                taken.append(match.span())
+    units = _quantity_spans(text)
+    for match in _CODE.finditer(text):
+        start, end = match.span()
+        if not free(start, end):
+            continue
+        if any(s <= start and end <= e for s, e in units):
+            continue  # "24h", "2000W": a quantity with a glued unit, not a name
+        names.append(Name(start, end, match.group(0), "code"))
+        taken.append((start, end))
+    return sorted(names, key=lambda n: n.start)

@@ -1,0 +1,202 @@
+"""Exact-match rules: numbers, prices, units, product names and attribute values.
+
+These decide before any entailment score: a claim whose price, wattage, warranty
+period, product name or colour is not in the evidence cannot be "mostly supported".
+A value that is absent is ``not_found``; a value that is absent while the evidence
+states a different value for the same attribute is ``contradicted``, and the reason
+names both ("price 1.299 € not in cited source; source says 1.199 €").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tools.factcheck.evidence import EvidenceCandidate
+from tools.factcheck.lexicon import ATTRIBUTE_VALUES
+from tools.factcheck.models import Verdict
+from tools.factcheck.names import find_names
+from tools.factcheck.quantities import Quantity, describe, find_quantities
+from tools.factcheck.text import content_stems, stem, tokens
+
+_INFLECTIONS = ("", "e", "en", "er", "es", "em", "n", "s")
+_EXACT_CLASSES = frozenset({"connectivity"})
+
+
+@dataclass(frozen=True)
+class ContradictionRules:
+    """Which exact-match rules run, and the catalogue's product names.
+
+    ``known_products`` makes names such as "Aero 500" (no digit-letter shape) checkable.
+    """
+
+    numbers: bool = True
+    prices: bool = True
+    units: bool = True
+    product_names: bool = True
+    attributes: bool = True
+    negation: bool = True
+    antonyms: bool = True
+    known_products: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule violation: what kind of verdict it forces, why, and the evidence shown."""
+
+    verdict: Verdict
+    reason: str
+    evidence: tuple[int, ...] = ()
+
+
+def _where(candidates: Sequence[EvidenceCandidate]) -> str:
+    return "cited source" if not candidates or candidates[0].cited else "approved corpus"
+
+
+def _overlap(claim_stems: set[str], candidate: EvidenceCandidate) -> int:
+    return len(claim_stems & candidate.stems)
+
+
+def _next_word_stem(text: str, end: int, language: str) -> str:
+    following = tokens(text[end : end + 40])
+    return stem(following[0], language) if following else ""
+
+
+def _same_attribute(claim_q: Quantity, claim_next: str, ev_q: Quantity, ev_next: str) -> bool:
+    if claim_q.kind == "price":
+        return ev_q.kind == "price"
+    if claim_q.dimension == "number":
+        return ev_q.dimension == "number" and bool(claim_next) and claim_next == ev_next
+    return claim_q.dimension == ev_q.dimension
+
+
+def _enabled(q: Quantity, rules: ContradictionRules) -> bool:
+    if q.kind == "price":
+        return rules.prices
+    if q.kind in {"unit", "percent"}:
+        return rules.units
+    return rules.numbers
+
+
+def _compatible(subjects: frozenset[str], claim_subjects: set[str]) -> bool:
+    return not claim_subjects or not subjects or bool(subjects & claim_subjects)
+
+
+def check_quantities(
+    claim: str, language: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules
+) -> tuple[list[Finding], set[int]]:
+    """Findings for claim quantities missing from the evidence, and the sentences that match."""
+    findings: list[Finding] = []
+    support: set[int] = set()
+    claim_stems = set(content_stems(claim, language))
+    claim_subjects = {n.key for n in find_names(claim, rules.known_products) if n.kind in {"product", "code"}}
+    where = _where(candidates)
+    for q in find_quantities(claim, language):
+        if not _enabled(q, rules):
+            continue
+        q_next = _next_word_stem(claim, q.end, language)
+        matches = [i for i, c in enumerate(candidates) if any(q.same_value(e) for e in c.quantities)]
+        in_scope = [i for i in matches if _compatible(candidates[i].subjects, claim_subjects)]
+        if in_scope:
+            support.add(max(in_scope, key=lambda i: _overlap(claim_stems, candidates[i])))
+            continue
+        label = describe(q)
+        rivals = [
+            (i, e)
+            for i, c in enumerate(candidates)
+            if _compatible(c.subjects, claim_subjects)
+            for e in c.quantities
+            if _same_attribute(q, q_next, e, _next_word_stem(c.text, e.end, c.language))
+        ]
+        if rivals:
+            best_i, best_e = max(rivals, key=lambda r: _overlap(claim_stems, candidates[r[0]]))
+            findings.append(
+                Finding(
+                    "contradicted",
+                    f"{label} {q.surface} not in {where}; source says {best_e.surface}",
+                    (best_i,),
+                )
+            )
+        elif matches:
+            other = sorted({s for i in matches for s in candidates[i].subjects})
+            findings.append(
+                Finding(
+                    "contradicted",
+                    f"{label} {q.surface} is stated for {', '.join(other)} in the {where}, "
+                    f"not for {', '.join(sorted(claim_subjects))}",
+                    (matches[0],),
+                )
+            )
+        else:
+            findings.append(Finding("not_found", f"{label} {q.surface} not in {where}"))
+    return findings, support
+
+
+def check_names(
+    claim: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules
+) -> list[Finding]:
+    """Findings for product names, model codes, IP ratings and energy classes not in the evidence."""
+    if not rules.product_names:
+        return []
+    findings: list[Finding] = []
+    where = _where(candidates)
+    evidence_keys = {n.key for c in candidates for n in c.names} | {s for c in candidates for s in c.subjects}
+    for name in find_names(claim, rules.known_products):
+        if name.key in evidence_keys:
+            continue
+        label = "product name" if name.kind in {"product", "code"} else name.kind
+        same_kind = {"product", "code"} if name.kind in {"product", "code"} else {name.kind}
+        rivals = [(i, n) for i, c in enumerate(candidates) for n in c.names if n.kind in same_kind]
+        if rivals:
+            shown = sorted({n.surface for _, n in rivals})[:3]
+            findings.append(
+                Finding(
+                    "contradicted",
+                    f"{label} {name.surface} not in {where}; source names {', '.join(shown)}",
+                    (rivals[0][0],),
+                )
+            )
+        else:
+            findings.append(Finding("not_found", f"{label} {name.surface} not in {where}"))
+    return findings
+
+
+def _attribute_values(words: set[str] | frozenset[str], values: frozenset[str], exact: bool) -> set[str]:
+    found: set[str] = set()
+    for word in words:
+        for value in values:
+            if word == value or (not exact and any(word == value + s for s in _INFLECTIONS)):
+                found.add(value)
+    return found
+
+
+def check_attributes(
+    claim: str, language: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules
+) -> list[Finding]:
+    """Findings for colours, materials and connectivity the evidence does not state."""
+    if not rules.attributes:
+        return []
+    findings: list[Finding] = []
+    where = _where(candidates)
+    claim_words = set(tokens(claim))
+    claim_subjects = {n.key for n in find_names(claim, rules.known_products) if n.kind in {"product", "code"}}
+    scoped = [i for i, c in enumerate(candidates) if _compatible(c.subjects, claim_subjects)]
+    for cls, values in ATTRIBUTE_VALUES.items():
+        exact = cls in _EXACT_CLASSES
+        wanted = _attribute_values(claim_words, values, exact)
+        for value in sorted(wanted):
+            per_candidate = {i: _attribute_values(candidates[i].words, values, exact) for i in scoped}
+            if any(value in found for found in per_candidate.values()):
+                continue
+            rivals = [(i, v) for i, found in per_candidate.items() for v in sorted(found - wanted)]
+            if rivals:
+                findings.append(
+                    Finding(
+                        "contradicted",
+                        f"{cls} '{value}' not in {where}; source says '{rivals[0][1]}'",
+                        (rivals[0][0],),
+                    )
+                )
+            else:
+                findings.append(Finding("not_found", f"{cls} '{value}' not in {where}"))
+    return findings
