@@ -1,0 +1,228 @@
+"""copydesk's own Presidio recognizers: person names from context, street addresses.
+
+Why they exist: German has no spaCy NER model here, and even English NER misses the
+names that matter most in CRM text (a lone "Hallo Anna," or a signature line). These
+recognizers are deterministic regular expressions plus the first-name lexicon in
+:mod:`tools.pii.names`; every span they emit excludes the cue word (honorific,
+greeting), so the scrubbed text still reads "Sehr geehrte Frau <PERSON_1>".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from tools.pii.names import STOP_NAMES, is_first_name
+
+_UPPER = "A-ZÄÖÜÉÈÁÀÓÒÍÚÇÑŁŚŻČŠŽ"
+_LOWER = "a-zäöüßéèáàóòíìúùçñłśżćńčšžğışœæøå'"
+NAME_TOKEN = rf"(?:[{_UPPER}][{_LOWER}]+|[{_UPPER}]\.)(?:-[{_UPPER}][{_LOWER}]+)*"
+PARTICLE = r"(?:von|van|de|der|den|zu|ter|du|da|di|le|la|del|dos|el|al|bin|ibn)"
+_NAME_SEQ = re.compile(rf"{NAME_TOKEN}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{NAME_TOKEN}){{0,3}}")
+_TOKEN = re.compile(rf"{PARTICLE}|{NAME_TOKEN}")
+
+_HONORIFIC = re.compile(
+    r"(?<![\w.])(?:Herrn?|Frau|Fräulein|Hr\.|Fr\.|Mr\.?|Mrs\.?|Ms\.?|Miss|Mx\.?|Sir|Madam|Dr\.|Prof\.|Dipl\.-Ing\.)"
+    r"(?:[ \t]+(?:Dr\.|Prof\.|med\.|rer\.\s?nat\.|Dipl\.-Ing\.|Ing\.|Mag\.))*[ \t]+"
+)
+_GREETING = re.compile(
+    r"(?i:(?<![\w])(?:hallo|hi|hey|hej|moin|servus|salut|grüß gott|guten (?:morgen|tag|abend)|liebe|lieber"
+    r"|hello|dear|good (?:morning|afternoon|evening)|welcome|willkommen|danke|thanks|thank you)),?[ \t]+"
+)
+_SIGN_OFF = re.compile(
+    r"(?i:(?<![\w])(?:viele|beste|liebe|herzliche|freundliche|schöne|sonnige|mit freundlichen|mit besten)"
+    r" grüßen?|(?<![\w])(?:gruß|grüße|lg|vg|mfg|best regards|kind regards|warm regards|regards|best wishes"
+    r"|cheers|many thanks|sincerely|yours sincerely|yours truly|yours))[ \t]*[,.!]?[ \t]*\n?[ \t]*"
+)
+_LABEL = re.compile(
+    r"(?i:(?<![\w])(?:name|vorname|nachname|kunde|kundin|ansprechpartner(?:in)?|kontakt|empfänger(?:in)?"
+    r"|absender(?:in)?|inhaber(?:in)?|karteninhaber(?:in)?|kontoinhaber(?:in)?|besteller(?:in)?"
+    r"|customer|contact|recipient|cardholder|account holder|full name|signed|from|von|an|to|cc)"
+    r")[ \t]*:[ \t]*"
+)
+
+
+def _tokens(seq: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(seq)]
+
+
+def _is_particle(tok: str) -> bool:
+    return re.fullmatch(PARTICLE, tok) is not None
+
+
+def _trim_name(text: str, start: int, strict: bool) -> tuple[int, int] | None:
+    """Longest plausible name starting at ``start``; ``None`` when the first word is not a name.
+
+    A second word is only taken when the first is a known first name (or an initial),
+    otherwise "Frau Schmidt Ihre Bestellung" would swallow "Ihre".
+    """
+    m = _NAME_SEQ.match(text, start)
+    if not m:
+        return None
+    toks = _tokens(m.group(0))
+    if not toks or toks[0][0].lower() in STOP_NAMES or _is_particle(toks[0][0]):
+        return None
+    if strict and not is_first_name(toks[0][0]):
+        return None
+    kept = [toks[0]]
+    for tok in toks[1:]:
+        prev = kept[-1][0]
+        if tok[0].lower() in STOP_NAMES and not _is_particle(tok[0]):
+            break
+        if _is_particle(prev) or _is_particle(tok[0]) or is_first_name(prev) or prev.endswith("."):
+            kept.append(tok)
+        else:
+            break
+    while kept and _is_particle(kept[-1][0]):
+        kept.pop()
+    if not kept:
+        return None
+    return start + kept[0][1], start + kept[-1][2]
+
+
+class ContextNameRecognizer(EntityRecognizer):
+    """PERSON from honorifics, greetings, sign-offs, "Name:" labels and first name + surname."""
+
+    def __init__(self, supported_language: str, use_lexicon_pairs: bool = True) -> None:
+        self.use_lexicon_pairs = use_lexicon_pairs
+        super().__init__(
+            supported_entities=["PERSON"],
+            name=f"ContextNameRecognizer_{supported_language}",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the lexicon is loaded lazily on first use."""
+
+    def _spans(self, text: str) -> Iterator[tuple[int, int, float]]:
+        for cue, score, strict in ((_HONORIFIC, 0.85, False), (_LABEL, 0.7, False)):
+            for m in cue.finditer(text):
+                span = _trim_name(text, m.end(), strict)
+                if span:
+                    yield span[0], span[1], score
+        for m in _GREETING.finditer(text):
+            if _HONORIFIC.match(text, m.end()):
+                continue
+            span = _trim_name(text, m.end(), strict=False)
+            if not span:
+                continue
+            after = text[span[1] : span[1] + 1]
+            known = is_first_name(text[span[0] : span[1]].split()[0])
+            if known or after in {",", "!", "\n", ":", ""}:
+                yield span[0], span[1], 0.75 if known else 0.6
+        for m in _SIGN_OFF.finditer(text):
+            line_end = text.find("\n", m.end())
+            segment = text[: line_end if line_end != -1 else len(text)]
+            span = _trim_name(segment, m.end(), strict=False)
+            if span:
+                first = text[span[0] : span[1]].split()[0]
+                yield span[0], span[1], 0.8 if is_first_name(first) or span[1] - span[0] > len(first) else 0.6
+        if self.use_lexicon_pairs:
+            for m in _NAME_SEQ.finditer(text):
+                toks = _tokens(m.group(0))
+                for i, (tok, s, _e) in enumerate(toks[:-1]):
+                    if not is_first_name(tok) or tok.lower() in STOP_NAMES:
+                        continue
+                    nxt = toks[i + 1][0]
+                    if nxt.lower() in STOP_NAMES:
+                        continue
+                    span = _trim_name(text, m.start() + s, strict=True)
+                    if span and span[1] - span[0] > len(tok):
+                        yield span[0], span[1], 0.65
+                        break
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return PERSON spans; Presidio de-duplicates overlaps with the NER results."""
+        if entities and "PERSON" not in entities:
+            return []
+        seen: set[tuple[int, int]] = set()
+        results = []
+        for start, end, score in self._spans(text):
+            if (start, end) in seen:
+                continue
+            seen.add((start, end))
+            results.append(RecognizerResult("PERSON", start, end, score))
+        return results
+
+
+# --- Street addresses -----------------------------------------------------------------------
+
+_DE_SUFFIX = (
+    r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|hof|berg"
+    r"|graben|kamp|stieg|wall|zeile|promenade|park|garten|tor|brücke|feld|winkel|anger|siedlung|höhe"
+    r"|grund|aue|bogen|kai|deich|reihe|wiese|gässle|gäßchen|twiete|redder|stich)"
+)
+_DE_WORD = r"[A-ZÄÖÜ][a-zäöüß]+"
+_DE_STREET = (
+    rf"(?:(?:{_DE_WORD}-)*{_DE_WORD}{_DE_SUFFIX}"  # Hauptstraße, Karl-Marx-Str.
+    rf"|(?:{_DE_WORD}[ -])+(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee|Markt)"
+    rf"|(?:Am|An der|An den|Auf dem|Auf der|Im|In der|In den|Zum|Zur|Unter den|Hinter der|Alte|Alter|Neue"
+    rf"|Neuer|Vor dem|Bei der)[ ](?:{_DE_WORD}-)*{_DE_WORD}{_DE_SUFFIX}?)"
+)
+_HOUSE_NO = r"[ ]?\d{1,4}(?:[ ]?[a-zA-Z](?![a-zA-Z]))?(?:[ ]?[-/][ ]?\d{1,4}[a-zA-Z]?)?"
+_DE_CITY = (
+    rf"(?:(?:Bad|Sankt|St\.|Neu|Groß|Klein|Hansestadt)[ ])?{_DE_WORD}(?:-{_DE_WORD})*"
+    rf"(?:[ ](?:am|an der|im|ob der|bei|in der)[ ]{_DE_WORD})?(?:[ ]?\([A-Za-zäöü. ]{{1,20}}\))?"
+)
+_DE_POSTCODE_CITY = rf"(?:D-)?\d{{5}}[ ]{_DE_CITY}"
+_DE_ADDRESS = re.compile(rf"\b{_DE_STREET}{_HOUSE_NO}(?:[ ]*(?:,[ ]*|\n[ \t]*)?{_DE_POSTCODE_CITY})?")
+_DE_POSTCODE_ALONE = re.compile(rf"\b{_DE_POSTCODE_CITY}")
+_ADDRESS_CONTEXT = re.compile(
+    r"(?i)(?:adresse|anschrift|wohnhaft|wohnt|plz|postleitzahl|ort|lieferung an|liefern an|address|ship to"
+    r"|zip|postcode|living in|lives in|wohne|umgezogen|moved to|nach|in)\W{0,5}$"
+)
+
+_EN_SUFFIX = (
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Square|Sq"
+    r"|Terrace|Ter|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Trail|Trl|Crescent|Close|Row|Walk|Alley|Plaza|Loop"
+    r"|Path|Pike|Run|Ridge|Park|Green|Gardens|Hill|Heights|Mews|Grove|Causeway|Expressway|Freeway"
+    r"|Junction|Crossing|Mall|Meadows|Point|Port|Vista|Villages?|Wells|Springs|Station|Estates?)\b\.?"
+)
+_EN_UNIT = r"(?:,?[ ]*(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|#|Floor|Fl\.?|Room)[ ]*[\w-]+)?"
+_EN_CITY_STATE_ZIP = r"(?:,?[ \n]*[A-Z][a-zA-Z]+(?:[ ][A-Z][a-zA-Z]+){0,2},[ ]*[A-Z]{2}[ ]+\d{5}(?:-\d{4})?)?"
+_EN_STREET = r"\b\d{1,6}[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][a-zA-Z'.-]*[ ]+){1,4}"
+_EN_ADDRESS = re.compile(rf"{_EN_STREET}{_EN_SUFFIX}{_EN_UNIT}{_EN_CITY_STATE_ZIP}")
+_EN_UNIT_ALONE = re.compile(r"\b(?:Apt\.|Apartment|Suite)[ ]\d{1,5}\b")
+_EN_POBOX = re.compile(
+    r"\b(?:P\.?O\.?[ ]Box|PSC[ ]\d{3,5},[ ]Box)[ ]\d{1,6}(?:\n?[ ]*[A-Z]{3}[ ][A-Z]{2}[ ]\d{5})?"
+)
+
+
+class StreetAddressRecognizer(EntityRecognizer):
+    """ADDRESS: street + house number (+ postcode and city), and postcode + city in context."""
+
+    def __init__(self, supported_language: str) -> None:
+        super().__init__(
+            supported_entities=["ADDRESS"],
+            name=f"StreetAddressRecognizer_{supported_language}",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the patterns are compiled at import."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """German and English patterns both run: shipping addresses cross languages."""
+        if entities and "ADDRESS" not in entities:
+            return []
+        results: list[RecognizerResult] = []
+        for m in _DE_ADDRESS.finditer(text):
+            results.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.75))
+        for m in _DE_POSTCODE_ALONE.finditer(text):
+            before = text[max(0, m.start() - 30) : m.start()]
+            joined = before.rstrip().endswith(",") or before.endswith("\n")
+            score = 0.6 if (_ADDRESS_CONTEXT.search(before) or joined) else 0.3
+            results.append(RecognizerResult("ADDRESS", m.start(), m.end(), score))
+        for pattern in (_EN_ADDRESS, _EN_POBOX):
+            for m in pattern.finditer(text):
+                results.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.7))
+        for m in _EN_UNIT_ALONE.finditer(text):
+            results.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.5))
+        return results

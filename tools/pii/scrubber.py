@@ -1,0 +1,106 @@
+"""Replace personal data in briefs, source chunks and drafts before a model sees them.
+
+The policy is per entity type: ``redact`` (``<PERSON>``), ``mask`` (``****1234``) or
+``pseudonymise`` (default: ``<PERSON_1>``, the same label for the same value everywhere
+in a run, via a shared :class:`PseudonymMap`). Overlapping detections are resolved
+greedily by score, then by length, so one value is replaced once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from tools.pii.engine import analyze
+from tools.pii.models import Action, PiiFinding, PseudonymMap, ScrubResult
+
+# Entities scrubbed by default. LOCATION/ORGANIZATION/DATE_TIME/NRP are detected by the
+# NER model but are not personal data in marketing copy ("Berlin", "ACME", "Mai 2025"),
+# and URL would strip the brand's own links; callers can opt in via ``entities``.
+DEFAULT_ENTITIES: tuple[str, ...] = (
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "IBAN_CODE",
+    "CREDIT_CARD",
+    "ADDRESS",
+    "IP_ADDRESS",
+    "US_SSN",
+    "DE_TAX_ID",
+    "DE_TAX_NUMBER",
+    "DE_VAT_ID",
+    "DE_SOCIAL_SECURITY",
+)
+_VALID_ACTIONS = {"redact", "mask", "pseudonymise", "pseudonymize"}
+
+
+def _mask(value: str, keep: int = 4) -> str:
+    """``****1234``: keep the last ``keep`` alphanumerics so an editor can tell cards apart."""
+    alnum = [c for c in value if c.isalnum()]
+    tail = "".join(alnum[-keep:]) if len(alnum) > keep * 2 else ""
+    return "****" + tail
+
+
+def resolve_overlaps(results: Iterable[Any]) -> list[Any]:
+    """Keep the highest-scoring (then longest) of any overlapping detections, in text order."""
+    chosen: list[Any] = []
+    for r in sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start)):
+        if all(r.end <= c.start or r.start >= c.end for c in chosen):
+            chosen.append(r)
+    return sorted(chosen, key=lambda r: r.start)
+
+
+class PiiScrubber:
+    """Detect and replace PII; cheap to construct (the analyzer is shared per process)."""
+
+    def __init__(
+        self,
+        policy: dict[str, str] | None = None,
+        entities: Iterable[str] | None = None,
+        threshold: float = 0.5,
+    ) -> None:
+        self.policy: dict[str, str] = {}
+        for entity, action in (policy or {}).items():
+            if action not in _VALID_ACTIONS:
+                raise ValueError(
+                    f"unknown PII action {action!r} for {entity}; use redact, mask or pseudonymise"
+                )
+            self.policy[entity] = "pseudonymise" if action == "pseudonymize" else action
+        self.entities = list(entities) if entities is not None else list(DEFAULT_ENTITIES)
+        self.threshold = threshold
+
+    def action_for(self, entity_type: str) -> Action:
+        """Policy lookup with ``*`` as a wildcard and pseudonymise as the default."""
+        action = self.policy.get(entity_type) or self.policy.get("*") or "pseudonymise"
+        return action  # type: ignore[return-value]
+
+    def detect(self, text: str, language: str) -> list[Any]:
+        """Non-overlapping Presidio results (with offsets) for ``text``."""
+        if not text.strip():
+            return []
+        return resolve_overlaps(analyze(text, language, self.entities, self.threshold))
+
+    def _replacement(self, entity_type: str, value: str, pseudonyms: PseudonymMap) -> str:
+        action = self.action_for(entity_type)
+        if action == "redact":
+            return f"<{entity_type}>"
+        if action == "mask":
+            return _mask(value)
+        return pseudonyms.pseudonym(entity_type, value)
+
+    def scrub(self, text: str, language: str, pseudonyms: PseudonymMap | None = None) -> ScrubResult:
+        """Return the scrubbed text and findings (offsets into the original ``text``)."""
+        pseudonyms = pseudonyms if pseudonyms is not None else PseudonymMap()
+        results = self.detect(text, language)
+        findings: list[PiiFinding] = []
+        out: list[str] = []
+        cursor = 0
+        for r in results:
+            value = text[r.start : r.end]
+            replacement = self._replacement(r.entity_type, value, pseudonyms)
+            out.append(text[cursor : r.start])
+            out.append(replacement)
+            cursor = r.end
+            findings.append(PiiFinding(r.entity_type, r.start, r.end, float(r.score), replacement))
+        out.append(text[cursor:])
+        return ScrubResult(text="".join(out), findings=findings)
