@@ -7,6 +7,7 @@ entailment (deterministic lexical+embedding, or an LLM judge) for the rest.
 from tools.factcheck.checker import FactChecker, Search
 from tools.factcheck.entailment import Entailer, Entailment, LexicalEntailer
 from tools.factcheck.evidence import EvidenceCandidate
+from tools.factcheck.llm import Judge, LLMEntailer, make_judge
 from tools.factcheck.models import Claim, ClaimVerdict, EvidenceSpan, Verdict
 from tools.factcheck.rules import ContradictionRules
 
@@ -19,7 +20,10 @@ __all__ = [
     "EvidenceCandidate",
     "EvidenceSpan",
     "FactChecker",
+    "Judge",
+    "LLMEntailer",
     "LexicalEntailer",
     "Search",
     "Verdict",
+    "make_judge",
 ]
