@@ -69,7 +69,8 @@ def chunk_document(
         current: list[str] = []
         for sentence in split_sentences(doc.text):
             if current and (
-                len(current) >= sentences_per_chunk or sum(len(s) for s in current) + len(sentence) > max_chars
+                len(current) >= sentences_per_chunk
+                or sum(len(s) for s in current) + len(sentence) > max_chars
             ):
                 pieces.append(" ".join(current))
                 current = []
@@ -106,7 +107,9 @@ def _first(directory: Path, *patterns: str) -> list[Path]:
 def load_beir(directory: Path, language: Language = "en") -> BeirDataset:
     """Read any BEIR folder: corpus.jsonl, queries(.*).jsonl, qrels/*.tsv or qrels.*.tsv."""
     corpus = {
-        str(row["_id"]): BeirDocument(str(row["_id"]), str(row.get("title") or ""), str(row.get("text") or ""))
+        str(row["_id"]): BeirDocument(
+            str(row["_id"]), str(row.get("title") or ""), str(row.get("text") or "")
+        )
         for row in _read_jsonl(directory / "corpus.jsonl")
     }
     queries: dict[str, str] = {}
@@ -127,7 +130,7 @@ def load_beir(directory: Path, language: Language = "en") -> BeirDataset:
 
 
 def load_xquad(data_dir: Path, variant: str) -> BeirDataset:
-    """XQuAD as retrieval: paragraphs are the corpus, questions the queries; ``de-en`` = German questions, English paragraphs."""
+    """XQuAD as retrieval: paragraphs = corpus, questions = queries; ``de-en``: German Qs, English corpus."""
     query_lang, _, corpus_lang = variant.partition("-")
     corpus_lang = corpus_lang or query_lang
     if query_lang not in ("de", "en") or corpus_lang not in ("de", "en"):
