@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -36,6 +36,7 @@ class Document(BaseModel):
     source_path: str = ""
     body: str
     content_hash: str = ""
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 class Chunk(BaseModel):

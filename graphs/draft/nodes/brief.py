@@ -1,0 +1,44 @@
+"""First stage: make the brief safe to hand to a model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graphs.draft.context import DraftServices
+from graphs.draft.nodes.common import as_plain, event
+from graphs.draft.state import DraftState
+from tools.guards import sanitize_text
+from tools.pii import PseudonymMap
+
+
+class EmptyBriefError(ValueError):
+    """A run needs a brief with some words in it."""
+
+
+def prepare_brief(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
+    """Strip markup, cut out injected instructions, and pseudonymise personal data.
+
+    Injection spans are removed rather than merely flagged: whatever they say must
+    never reach the drafting model, and the editor sees them listed in the review.
+    """
+    services = runtime.context
+    brief = sanitize_text(state.get("brief") or "").strip()
+    if not brief:
+        raise EmptyBriefError("the brief is empty")
+    injections = services.guards.detect_injection(brief)
+    for finding in sorted(injections, key=lambda f: f.start, reverse=True):
+        brief = brief[: finding.start] + " " + brief[finding.end :]
+    pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
+    scrubbed = services.scrubber.scrub(brief.strip(), state.get("language", "en"), pseudonyms)
+    findings = [{**as_plain(f), "where": "brief"} for f in injections]
+    pii = [{**as_plain(f), "where": "brief"} for f in scrubbed.findings]
+    return {
+        "status": "running",
+        "scrubbed_brief": scrubbed.text,
+        "brief_findings": findings + pii,
+        "pseudonyms": pseudonyms.to_dict(),
+        "revision": state.get("revision", 0),
+        "events": [event("prepare_brief", injections=len(injections), pii=len(pii))],
+    }

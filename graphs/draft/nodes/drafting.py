@@ -1,0 +1,103 @@
+"""Drafting and the revise step that feeds problems back into it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graphs.draft.context import DraftServices
+from graphs.draft.nodes.common import event
+from graphs.draft.nodes.retrieval import LANGUAGE_NAMES
+from graphs.draft.state import DraftState
+from prompts import load_prompt
+from tools.content import ChannelLimits, DraftContent, draft_json_schema
+
+CHANNEL_NAMES = {
+    "seo_article": "an SEO article",
+    "product_description": "a product description",
+    "ad_copy": "ad copy",
+    "crm_email": "a customer e-mail",
+    "landing_page": "a landing page",
+}
+
+
+class NoSourcesError(RuntimeError):
+    """Nothing approved matched the brief: drafting without sources would be ungrounded."""
+
+
+def channel_limits(channel: str, version: int | None = None) -> ChannelLimits:
+    """A channel's output limits, read from its prompt file."""
+    prompt = load_prompt(f"draft/{channel}", version)
+    return ChannelLimits(**(prompt.metadata.get("limits") or {}))
+
+
+def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
+    """Structured drafting call: title, meta description, sections, and claims citing source labels."""
+    services = runtime.context
+    channel = state["channel"]
+    sources = state.get("sources") or []
+    if not sources:
+        raise NoSourcesError(
+            "no approved source matched the brief in this language; ingest documents or broaden the brief"
+        )
+    prompt = load_prompt(f"draft/{channel}", services.options.prompt_versions.get(f"draft/{channel}"))
+    limits = ChannelLimits(**(prompt.metadata.get("limits") or {}))
+    labels = [s["label"] for s in sources]
+    previous = state.get("draft") or {}
+    messages = prompt.render_messages(
+        company=services.options.company,
+        channel_name=CHANNEL_NAMES.get(channel, channel),
+        language_name=LANGUAGE_NAMES[state.get("language", "en")],
+        brief=state["scrubbed_brief"],
+        sources=sources,
+        feedback=state.get("feedback") or [],
+        revision=state.get("revision", 0),
+        previous_title=previous.get("title", ""),
+    )
+
+    def cites_known_sources(draft: DraftContent) -> None:
+        unknown = {s for claim in draft.claims for s in claim.sources if s not in labels}
+        if unknown:
+            raise ValueError(f"claims cite unknown sources {sorted(unknown)}; use only {labels}")
+
+    draft = services.llm.generate(
+        "draft",
+        messages,
+        DraftContent,
+        json_schema=draft_json_schema(limits, labels),
+        check=cites_known_sources,
+        max_tokens=limits.max_tokens,
+    )
+    return {
+        "draft": draft.model_dump(),
+        "prompt_ref": prompt.ref,
+        "decision": {},
+        "events": [
+            event(
+                "write_draft", revision=state.get("revision", 0), claims=len(draft.claims), prompt=prompt.ref
+            )
+        ],
+    }
+
+
+def revise(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
+    """Collect precise feedback (failed claims, blocking guard findings, editor notes) for the next draft."""
+    feedback: list[str] = []
+    decision = state.get("decision") or {}
+    if decision.get("action") == "reject" and decision.get("feedback"):
+        feedback.append(f"Editor: {decision['feedback']}")
+    for verdict in state.get("verdicts") or []:
+        if verdict.get("verdict") != "supported":
+            feedback.append(
+                f'Claim "{verdict["claim"]["text"]}" is {verdict["verdict"]}: {verdict["reason"]}'
+            )
+    for finding in state.get("guard_findings") or []:
+        if finding.get("severity") == "block":
+            feedback.append(f"{finding.get('validator')}: {finding.get('reason')}")
+    revision = state.get("revision", 0) + 1
+    return {
+        "revision": revision,
+        "feedback": feedback[:12],
+        "events": [event("revise", revision=revision, problems=len(feedback))],
+    }

@@ -1,0 +1,113 @@
+"""The shape of a draft and of each channel's limits.
+
+The drafting model fills :class:`DraftContent` through structured output; the
+renderer, the guards and the editor all read the same object. Claims cite short
+source labels (``S1``, ``S2``...) that the graph maps back to chunk ids: small models
+copy a two-character label reliably, a 30-character chunk id much less so.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Channel = Literal["seo_article", "product_description", "ad_copy", "crm_email", "landing_page"]
+CHANNELS: tuple[Channel, ...] = ("seo_article", "product_description", "ad_copy", "crm_email", "landing_page")
+
+
+class DraftSection(BaseModel):
+    heading: str = Field(description="Section heading.")
+    body: str = Field(description="Section text; cite sources inline as [S1].")
+
+
+class DraftClaim(BaseModel):
+    text: str = Field(description="One checkable factual statement made in the draft.")
+    sources: list[str] = Field(description="Labels of the sources that support it, e.g. ['S1'].")
+
+
+class DraftContent(BaseModel):
+    """What the model writes for any channel (channels differ in limits, not in shape)."""
+
+    title: str
+    meta_description: str
+    sections: list[DraftSection]
+    claims: list[DraftClaim]
+
+    def full_text(self) -> str:
+        """Everything a reader sees, as plain text (what the guards and PII scrubber check)."""
+        parts = [self.title, self.meta_description]
+        for section in self.sections:
+            parts += [section.heading, section.body]
+        return "\n\n".join(p for p in parts if p)
+
+
+class ChannelLimits(BaseModel):
+    """Output limits per channel; they come from the channel's prompt file front matter."""
+
+    title_max_chars: int = 70
+    meta_description_max_chars: int = 160
+    min_sections: int = 1
+    max_sections: int = 4
+    section_max_chars: int = 900
+    max_claims: int = 5
+    max_words: int = 600
+    max_tokens: int = 700
+    max_exclamations: int = 1
+
+
+def draft_json_schema(limits: ChannelLimits, source_labels: list[str]) -> dict[str, Any]:
+    """The wire schema for the drafting call: lengths bounded, citations restricted to real labels.
+
+    Bounding every string keeps a small model from running on forever; the ``enum``
+    makes a citation to a non-existent source impossible under constrained decoding.
+    """
+    labels = source_labels or ["S1"]
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "minLength": 5, "maxLength": limits.title_max_chars},
+            "meta_description": {
+                "type": "string",
+                "minLength": 20,
+                "maxLength": limits.meta_description_max_chars,
+            },
+            "sections": {
+                "type": "array",
+                "minItems": limits.min_sections,
+                "maxItems": limits.max_sections,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "heading": {"type": "string", "minLength": 2, "maxLength": 80},
+                        "body": {"type": "string", "minLength": 20, "maxLength": limits.section_max_chars},
+                    },
+                    "required": ["heading", "body"],
+                    "additionalProperties": False,
+                },
+            },
+            "claims": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": limits.max_claims,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "text": {"type": "string", "minLength": 10, "maxLength": 240},
+                        "sources": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 3,
+                            "items": {"type": "string", "enum": labels},
+                        },
+                    },
+                    "required": ["text", "sources"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["title", "meta_description", "sections", "claims"],
+        "additionalProperties": False,
+    }
+    return copy.deepcopy(schema)

@@ -1,0 +1,161 @@
+"""Ingestion: files → documents → chunks → vectors → hybrid store, with dedupe and a report.
+
+A document whose content hash is already in the store is skipped before it is even
+chunked, so re-ingesting an unchanged corpus embeds nothing. A changed document
+replaces all its old chunks. Bad files are reported by name and skipped; one bad
+file never stops the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tools.embeddings import Embedder
+from tools.ingest.chunking import StructureChunker
+from tools.ingest.loaders import SUPPORTED_SUFFIXES, BadDocumentError, load_file
+from tools.models import ApprovalStatus, Document
+from tools.stores.base import HybridStore
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did; printed by the CLI and returned by the API."""
+
+    files_seen: int = 0
+    documents_ingested: int = 0
+    documents_unchanged: int = 0
+    chunks_written: int = 0
+    chunks_embedded: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_written / self.seconds if self.seconds else 0.0
+
+
+def discover_files(path: Path) -> list[Path]:
+    """Files to ingest under ``path``; names starting with ``_`` or ``.`` are ignored."""
+    if path.is_file():
+        return [path]
+    if not path.exists():
+        raise FileNotFoundError(f"nothing to ingest: {path} does not exist")
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+    )
+
+
+class IngestPipeline:
+    """Load, chunk, embed and store documents."""
+
+    def __init__(
+        self,
+        store: HybridStore,
+        embedder: Embedder,
+        chunker: StructureChunker | None = None,
+        max_document_bytes: int = 2_000_000,
+        embed_batch: int = 32,
+        guidelines_dir: Path | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker or StructureChunker()
+        self.max_document_bytes = max_document_bytes
+        self.embed_batch = embed_batch
+        self.guidelines_dir = guidelines_dir
+
+    def _keep_guidelines(self, document: Document) -> None:
+        """Brand guidelines carry banned terms/claims in front matter; the guards read them from here."""
+        if self.guidelines_dir is None or document.doc_type != "guidelines":
+            return
+        target = self.guidelines_dir / f"{document.id}.json"
+        if document.approval_status != ApprovalStatus.APPROVED:
+            target.unlink(missing_ok=True)
+            return
+        self.guidelines_dir.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "id": document.id,
+            "language": document.language,
+            "version": document.version,
+            **document.extra,
+        }
+        target.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+    def load(self, files: Iterable[Path], root: Path, report: IngestReport) -> list[Document]:
+        documents: list[Document] = []
+        seen_ids: dict[str, str] = {}
+        for path in files:
+            report.files_seen += 1
+            name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                report.skipped.append(SkippedFile(name, f"unsupported file type {path.suffix or '(none)'}"))
+                continue
+            try:
+                loaded = load_file(path, root, self.max_document_bytes)
+            except BadDocumentError as exc:
+                report.skipped.append(SkippedFile(name, str(exc)))
+                continue
+            except OSError as exc:
+                report.skipped.append(SkippedFile(name, f"unreadable: {exc.strerror or exc}"))
+                continue
+            for document in loaded:
+                if document.id in seen_ids:
+                    report.skipped.append(
+                        SkippedFile(
+                            name, f"duplicate document id {document.id!r} (also in {seen_ids[document.id]})"
+                        )
+                    )
+                    continue
+                seen_ids[document.id] = name
+                status = document.approval_status.value
+                report.by_status[status] = report.by_status.get(status, 0) + 1
+                documents.append(document)
+        return documents
+
+    def ingest(self, path: Path, progress: ProgressCallback | None = None) -> IngestReport:
+        """Ingest a file or a folder; see :class:`IngestReport` for what comes back."""
+        started = time.perf_counter()
+        report = IngestReport()
+        root = path if path.is_dir() else path.parent
+        documents = self.load(discover_files(path), root, report)
+        known = self.store.document_hashes()
+        todo = []
+        for document in documents:
+            self._keep_guidelines(document)
+            if known.get(document.id) == document.content_hash:
+                report.documents_unchanged += 1
+            else:
+                todo.append(document)
+        chunks_by_doc = [(doc, self.chunker.chunk(doc)) for doc in todo]
+        total = sum(len(chunks) for _, chunks in chunks_by_doc)
+        done = 0
+        for document, chunks in chunks_by_doc:
+            if not chunks:
+                report.skipped.append(SkippedFile(document.source_path, "no text to index"))
+                continue
+            vectors = self.embedder.embed_passages([c.embedding_text() for c in chunks])
+            self.store.delete_document(document.id)
+            self.store.upsert(chunks, vectors)
+            report.documents_ingested += 1
+            report.chunks_written += len(chunks)
+            report.chunks_embedded += len(chunks)
+            done += len(chunks)
+            if progress is not None:
+                progress(document.id, done, total)
+        report.seconds = time.perf_counter() - started
+        return report
