@@ -86,6 +86,7 @@ class EmbeddedHybridStore:
         self._keyword = KeywordIndex()
         self._vectors = VectorIndex(sq8_threshold=self._sq8_threshold)
         self._chunks: list[Chunk | None] = []
+        self._ids = np.empty(0, dtype=object)
         self._row_of: dict[str, int] = {}
         self._rows_of_document: dict[str, set[int]] = {}
         self._rows_of_product: dict[str, set[int]] = {}
@@ -117,6 +118,7 @@ class EmbeddedHybridStore:
         end = start + len(chunks)
         self._vectors.add(vectors)
         self._alive = np.concatenate([self._alive[:start], np.ones(len(chunks), dtype=bool)])
+        self._ids = np.concatenate([self._ids[:start], np.asarray([c.id for c in chunks], dtype=object)])
         self._approval = _grow(self._approval, end, 0)
         self._language = _grow(self._language, end, 0)
         self._doc_type = _grow(self._doc_type, end, 0)
@@ -182,8 +184,7 @@ class EmbeddedHybridStore:
         with self._lock:
             seq = self._seq
             self._db.executemany(
-                "INSERT OR REPLACE INTO chunks (id, document_id, seq, data, terms, vector)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO chunks (id, document_id, seq, data, terms, vector) VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (c.id, c.document_id, seq + i, c.model_dump_json(), " ".join(t), vec.tobytes())
                     for i, (c, t, vec) in enumerate(zip(chunks, terms, matrix, strict=True))
@@ -252,16 +253,14 @@ class EmbeddedHybridStore:
             top = np.argpartition(-values, k - 1)[:k]
             rows, values = rows[top], values[top]
         order = np.lexsort((rows, -values))
-        return [self._chunk_id(r) for r in rows[order]], values[order].tolist()
+        return self._ids[rows[order]].tolist(), values[order].tolist()
 
     def _chunk_id(self, row: int | np.integer) -> str:
         chunk = self._chunks[int(row)]
         assert chunk is not None
         return chunk.id
 
-    def keyword_search(
-        self, query: str, *, limit: int = 10, filters: MetadataFilter | None = None
-    ) -> list[SearchHit]:
+    def keyword_search(self, query: str, *, limit: int = 10, filters: MetadataFilter | None = None) -> list[SearchHit]:
         """BM25 only (same ranking as ``hybrid`` with alpha 0); a blank query finds nothing."""
         if not query.strip():
             return []
@@ -297,9 +296,9 @@ class EmbeddedHybridStore:
                     ids, scores = self._keyword_set(query, filters, mask, k)
                 else:
                     rows, sims = self._vectors.search(np.asarray(vector, dtype=np.float32), k, mask)
-                    ids, scores = [self._chunk_id(r) for r in rows], sims.tolist()
+                    ids, scores = self._ids[rows].tolist(), sims.tolist()
                 sets.append(ResultSet(name, weight, ids, scores))
-            fused = fuse(sets, fusion)[:limit]
+            fused = fuse(sets, fusion, limit)
             hits = []
             for hit in fused:
                 chunk = self._chunks[self._row_of[hit.id]]

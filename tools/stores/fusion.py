@@ -19,11 +19,11 @@ Source of truth: weaviate/weaviate ``usecases/traverser/hybrid`` (``FusionRelati
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from tools.models import FusionType
 
@@ -70,67 +70,90 @@ def candidate_count(limit: int, offset: int = 0) -> int:
     return max(limit + offset, DEFAULT_CANDIDATES)
 
 
-def _sort(hits: list[FusedHit], score_eps2: float, secondary_eps2: float) -> list[FusedHit]:
-    def compare(a: FusedHit, b: FusedHit) -> int:
-        diff = float(np.float32(b.score) - np.float32(a.score))
-        if diff * diff >= score_eps2 and diff != 0:
-            return 1 if diff > 0 else -1
-        diff2 = float(np.float32(b.secondary) - np.float32(a.secondary))
-        if diff2 * diff2 >= secondary_eps2 and diff2 != 0:
-            return 1 if diff2 > 0 else -1
-        return (a.id > b.id) - (a.id < b.id)
-
-    return sorted(hits, key=functools.cmp_to_key(compare))
-
-
-def relative_score_fusion(sets: Sequence[ResultSet]) -> list[FusedHit]:
-    """Weaviate ``FusionRelativeScore``: min-max normalise each set, weight, sum."""
-    if not sets or all(len(s.ids) == 0 for s in sets):
-        return []
-    merged: dict[str, FusedHit] = {}
+def _combine(
+    sets: Sequence[ResultSet],
+    contributions: list[npt.NDArray[np.float32]],
+    score_eps2: float,
+    limit: int | None,
+) -> list[FusedHit]:
+    """Sum per-set contributions by id (float32), sort like Weaviate, materialise the top ``limit``."""
+    position: dict[str, int] = {}
+    slots: list[npt.NDArray[np.int64]] = []
     for result_set in sets:
-        if len(result_set.ids) == 0:
-            continue
+        slots.append(np.fromiter((position.setdefault(i, len(position)) for i in result_set.ids), np.int64))
+    n = len(position)
+    if n == 0:
+        return []
+    ids = np.empty(n, dtype=object)
+    for hit_id, slot in position.items():
+        ids[slot] = hit_id
+    score = np.zeros(n, dtype=np.float32)
+    secondary = np.zeros(n, dtype=np.float32)
+    for result_set, set_slots, add in zip(sets, slots, contributions, strict=True):
+        score[set_slots] += add
+        secondary[set_slots] = np.asarray(result_set.scores, dtype=np.float32)
+    order = np.lexsort((ids.astype(str), -secondary, -score))
+    # Go treats scores closer than sqrt(eps2) as equal and then compares the secondary
+    # score: regroup such runs of near-equal scores and order each by (secondary, id).
+    ordered = order.tolist()
+    sorted_scores = score[order].astype(np.float64)
+    gaps = np.diff(sorted_scores) ** 2
+    if np.any((gaps < score_eps2) & (gaps > 0)):
+        regrouped: list[int] = []
+        group = [ordered[0]]
+        for gap, slot in zip(gaps.tolist(), ordered[1:], strict=True):
+            if gap >= score_eps2:
+                regrouped.extend(sorted(group, key=lambda x: (-float(secondary[x]), str(ids[x]))))
+                group = []
+            group.append(slot)
+        regrouped.extend(sorted(group, key=lambda x: (-float(secondary[x]), str(ids[x]))))
+        ordered = regrouped
+    chosen = ordered if limit is None else ordered[:limit]
+    where_in_set = []
+    for set_slots in slots:
+        where = np.full(n, -1, dtype=np.int64)
+        where[set_slots] = np.arange(set_slots.shape[0])
+        where_in_set.append(where)
+    hits = []
+    for slot in chosen:
+        hit = FusedHit(str(ids[slot]), float(score[slot]), float(secondary[slot]))
+        for result_set, where, add in zip(sets, where_in_set, contributions, strict=True):
+            r = int(where[slot])
+            if r >= 0:
+                hit.raw[result_set.name] = float(np.float32(result_set.scores[r]))
+                hit.rank[result_set.name] = r
+                hit.contribution[result_set.name] = float(add[r])
+        hits.append(hit)
+    return hits
+
+
+def relative_score_fusion(sets: Sequence[ResultSet], limit: int | None = None) -> list[FusedHit]:
+    """Weaviate ``FusionRelativeScore``: min-max normalise each set, weight, sum."""
+    contributions = []
+    for result_set in sets:
         raw = np.asarray(result_set.scores, dtype=np.float32)
         weight = np.float32(result_set.weight)
+        if raw.shape[0] == 0:
+            contributions.append(raw)
+            continue
         low, high = raw.min(), raw.max()
         if high != low:
-            normalised = weight * ((raw - low) / (high - low))
+            contributions.append((weight * ((raw - low) / (high - low))).astype(np.float32))
         else:
-            normalised = np.full(raw.shape, weight, dtype=np.float32)
-        for rank, (hit_id, value, score) in enumerate(zip(result_set.ids, raw, normalised, strict=True)):
-            hit = merged.get(hit_id)
-            if hit is None:
-                hit = merged[hit_id] = FusedHit(hit_id, 0.0, 0.0)
-            hit.score = float(np.float32(hit.score) + score)
-            hit.secondary = float(value)
-            hit.raw[result_set.name] = float(value)
-            hit.rank[result_set.name] = rank
-            hit.contribution[result_set.name] = float(score)
-    return _sort(list(merged.values()), 1e-14, 1e-14)
+            contributions.append(np.full(raw.shape, weight, dtype=np.float32))
+    return _combine(sets, contributions, 1e-14, limit)
 
 
-def ranked_fusion(sets: Sequence[ResultSet], k: int = RANKED_FUSION_K) -> list[FusedHit]:
+def ranked_fusion(sets: Sequence[ResultSet], k: int = RANKED_FUSION_K, limit: int | None = None) -> list[FusedHit]:
     """Weaviate ``FusionRanked``: each hit scores ``weight / (rank + 60)`` per set (rank from 0)."""
-    merged: dict[str, FusedHit] = {}
-    for result_set in sets:
-        for rank, (hit_id, value) in enumerate(zip(result_set.ids, result_set.scores, strict=True)):
-            score = np.float32(result_set.weight / float(rank + k))
-            hit = merged.get(hit_id)
-            if hit is None:
-                hit = merged[hit_id] = FusedHit(hit_id, 0.0, 0.0)
-            hit.score = float(np.float32(hit.score) + score)
-            hit.secondary = float(np.float32(value))
-            hit.raw[result_set.name] = float(value)
-            hit.rank[result_set.name] = rank
-            hit.contribution[result_set.name] = float(score)
-    return _sort(list(merged.values()), 1e-28, 1e-28)
+    contributions = [(s.weight / (np.arange(len(s.ids), dtype=np.float64) + k)).astype(np.float32) for s in sets]
+    return _combine(sets, contributions, 1e-28, limit)
 
 
-def fuse(sets: Sequence[ResultSet], fusion: FusionType) -> list[FusedHit]:
-    """Dispatch on the fusion name used in settings and in ``HybridStore.hybrid``."""
+def fuse(sets: Sequence[ResultSet], fusion: FusionType, limit: int | None = None) -> list[FusedHit]:
+    """Dispatch on the fusion name used in settings and in ``HybridStore.hybrid``; top ``limit`` only."""
     if fusion == "relative_score":
-        return relative_score_fusion(sets)
+        return relative_score_fusion(sets, limit)
     if fusion == "ranked":
-        return ranked_fusion(sets)
+        return ranked_fusion(sets, limit=limit)
     raise ValueError(f"unknown fusion {fusion!r}")

@@ -97,9 +97,7 @@ class VectorIndex:
 
         assert self.dim is not None
         if self._sq8 is None or self._sq8_rows > self._n:
-            index = faiss.IndexScalarQuantizer(
-                self.dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-            )
+            index = faiss.IndexScalarQuantizer(self.dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
             index.train(self._matrix[: self._n])
             self._sq8, self._sq8_rows = index, 0
         index = self._sq8
