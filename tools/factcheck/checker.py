@@ -161,9 +161,7 @@ def _cited_summary(cited: _Outcome | None, missing: list[str]) -> str:
     return f"not in cited source ({cited.reason()})"
 
 
-def _unsupported(
-    claim: Claim, cited: _Outcome | None, found: _Outcome | None, missing: list[str]
-) -> ClaimVerdict:
+def _unsupported(claim: Claim, cited: _Outcome | None, found: _Outcome | None, missing: list[str]) -> ClaimVerdict:
     contradicting = next((o for o in (cited, found) if o is not None and o.contradicted), None)
     if contradicting is not None:
         return ClaimVerdict(

@@ -22,7 +22,8 @@ from tools.embeddings import Embedder
 from tools.factcheck.evidence import EvidenceCandidate
 from tools.factcheck.lexicon import ANTONYMS, NEGATIONS
 from tools.factcheck.models import Verdict
-from tools.factcheck.quantities import find_quantities
+from tools.factcheck.names import find_names, normalise_name
+from tools.factcheck.quantities import find_quantities, outside
 from tools.factcheck.text import content_stems, stem, tokens
 
 
@@ -65,12 +66,25 @@ def _fuzzy_coverage(
     return total / len(claim_stems)
 
 
-def _quantity_stems(claim: str, language: str, candidate: EvidenceCandidate) -> frozenset[str]:
-    """Claim stems inside quantities the candidate states too ("zwei Jahre" = "24 Monate")."""
+def _given_stems(claim: str, language: str, candidate: EvidenceCandidate) -> frozenset[str]:
+    """Claim stems the candidate covers without repeating the words.
+
+    Quantities it states in another form ("zwei Jahre" = "24 Monate") and the product
+    the sentence is about by context ("Die Garantie beträgt 24 Monate." under an
+    "Aero 500" heading covers "Aero 500").
+    """
     stems: set[str] = set()
-    for q in find_quantities(claim, language):
+    names = [(n.start, n.end) for n in find_names(claim)]
+    for q in outside(find_quantities(claim, language), names):
         if any(q.same_value(e) for e in candidate.quantities):
             stems.update(content_stems(q.surface, language))
+    if candidate.subjects:
+        words = tokens(claim)
+        for size in (1, 2, 3):
+            for start in range(len(words) - size + 1):
+                window = words[start : start + size]
+                if normalise_name("".join(window)) in candidate.subjects:
+                    stems.update(content_stems(" ".join(window), language))
     return frozenset(stems)
 
 
@@ -78,9 +92,7 @@ def _has_negation(words: Sequence[str] | frozenset[str]) -> bool:
     return any(w in NEGATIONS or w.endswith("n't") for w in words)
 
 
-def _antonym_flip(
-    claim_stems: set[str], evidence_stems: frozenset[str], language: str
-) -> tuple[str, str] | None:
+def _antonym_flip(claim_stems: set[str], evidence_stems: frozenset[str], language: str) -> tuple[str, str] | None:
     for a, b in ANTONYMS:
         sa, sb = stem(a, language), stem(b, language)
         if sa in claim_stems and sb in evidence_stems and sa not in evidence_stems:
@@ -134,10 +146,9 @@ class LexicalEntailer:
         self, claim: str, candidates: Sequence[EvidenceCandidate], language: str
     ) -> tuple[list[str], list[frozenset[str]], list[float], npt.NDArray[np.float32]]:
         claim_stems = list(dict.fromkeys(content_stems(claim, language)))
-        given = [_quantity_stems(claim, language, c) for c in candidates]
+        given = [_given_stems(claim, language, c) for c in candidates]
         coverage = [
-            _fuzzy_coverage(claim_stems, c.stems, self.fuzzy_cutoff, g)
-            for c, g in zip(candidates, given, strict=True)
+            _fuzzy_coverage(claim_stems, c.stems, self.fuzzy_cutoff, g) for c, g in zip(candidates, given, strict=True)
         ]
         return claim_stems, given, coverage, self._cosines(claim, candidates)
 
@@ -171,9 +182,7 @@ class LexicalEntailer:
         if flip:
             return Entailment("contradicted", score, best, flip)
         if score >= self.support_threshold:
-            return Entailment(
-                "supported", score, best, f"supported by {top.chunk_id} (support score {score:.2f})"
-            )
+            return Entailment("supported", score, best, f"supported by {top.chunk_id} (support score {score:.2f})")
         return Entailment(
             "not_found",
             score,

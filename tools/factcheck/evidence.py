@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tools.factcheck.names import Name, find_names, normalise_name
-from tools.factcheck.quantities import Quantity, find_quantities
+from tools.factcheck.quantities import Quantity, find_quantities, outside
 from tools.factcheck.sentences import split_sentences
 from tools.factcheck.text import content_stems, tokens
 from tools.models import Chunk
@@ -69,7 +69,9 @@ def candidates_from_chunks(
                     cited=cited,
                     ordinal=ordinal,
                     subjects=subjects,
-                    quantities=tuple(find_quantities(sentence.text, chunk.language)),
+                    quantities=tuple(
+                        outside(find_quantities(sentence.text, chunk.language), [(n.start, n.end) for n in names])
+                    ),
                     names=names,
                     words=frozenset(tokens(sentence.text)),
                     stems=frozenset(content_stems(sentence.text, chunk.language)),

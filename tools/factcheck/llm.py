@@ -92,9 +92,7 @@ class LLMEntailer:
             fallback.reason = f"{fallback.reason} (LLM judge gave no usable verdict)"
             return fallback
         picked = [
-            shown[n - 1]
-            for n in answer.get("evidence", []) or []
-            if isinstance(n, int) and 1 <= n <= len(shown)
+            shown[n - 1] for n in answer.get("evidence", []) or [] if isinstance(n, int) and 1 <= n <= len(shown)
         ] or ranked[:1]
         try:
             confidence = float(answer.get("confidence", 1.0 if verdict == "supported" else 0.0))

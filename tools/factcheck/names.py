@@ -46,6 +46,19 @@ def normalise_name(text: str) -> str:
     return re.sub(r"[^0-9a-zäöüß+]", "", text.lower().replace("™", "").replace("®", ""))
 
 
+def _families(known: Iterable[str]) -> list[re.Pattern[str]]:
+    """Patterns for siblings of known names: "Aero 500" makes "Aero 900" a product name too."""
+    prefixes = set()
+    for name in known:
+        match = re.match(r"^(.*?[^\W\d_])[\s-]?\d+\w*$", name.strip())
+        if match:
+            prefixes.add(match.group(1))
+    return [
+        re.compile(r"(?<![\w])" + re.escape(p) + r"[\s-]?\d+[A-Za-z]*(?![\w])", re.I)
+        for p in sorted(prefixes, key=len, reverse=True)
+    ]
+
+
 def _quantity_spans(text: str) -> list[tuple[int, int]]:
     return [(q.start, q.end) for q in find_quantities(text)]
 
@@ -69,6 +82,11 @@ def find_names(text: str, known: Iterable[str] = ()) -> list[Name]:
         for match in re.finditer(pattern, text, re.I):
             if free(*match.span()):
                 names.append(Name(match.start(), match.end(), match.group(0), "product"))
+                taken.append(match.span())
+    for family in _families(known):
+        for match in family.finditer(text):
+            if free(*match.span()):
+                names.append(Name(match.start(), match.end(), match.group(0), "code"))
                 taken.append(match.span())
     units = _quantity_spans(text)
     for match in _CODE.finditer(text):

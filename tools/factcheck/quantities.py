@@ -35,6 +35,7 @@ def _add(dimension: str, factor: str, *names: str) -> None:
 _add("percent", "1", "%", "prozent", "percent", "per cent", "pct")
 _add("power", "1", "w", "watt", "watts")
 _add("power", "1000", "kw", "kilowatt", "kilowatts")
+_add("area", "1", "m²", "m2", "qm", "quadratmeter", "square metres", "square meters", "sq m")
 _add("energy", "1", "wh")
 _add("energy", "1000", "kwh")
 _add("charge", "1", "mah")
@@ -105,7 +106,7 @@ _QUANTITY = re.compile(
     (?P<num>{_NUM}|(?:{_WORD_RE})(?:-(?:{_WORD_RE}))?)
     (?:,-|,–|\.-)?
     (?:\s?(?P<scale>{_SCALE_RE})(?![\w]))?
-    (?:\s?(?P<post>{_CUR_SYMBOL}|{_CUR_WORD}|{_UNIT_RE})(?![\w/]))?
+    (?:(?:\s|-)?(?P<post>{_CUR_SYMBOL}|{_CUR_WORD}|{_UNIT_RE})(?![\w/]))?
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -124,12 +125,17 @@ class Quantity:
     kind: str  # "price", "percent", "unit" or "number"
 
     def same_value(self, other: Quantity) -> bool:
-        """Same dimension (bare numbers match anything) and exactly the same value."""
+        """Whether ``other`` (from the evidence) states this (claim) quantity exactly.
+
+        Same dimension and value; a bare number in the claim ("4 Paneele") may match
+        any non-price quantity, but a claim with a unit ("700 W") needs that unit in
+        the evidence, not just the number.
+        """
         if self.value != other.value:
             return False
         if self.dimension == other.dimension:
             return True
-        return "number" in (self.dimension, other.dimension) and "price" not in (self.kind, other.kind)
+        return self.dimension == "number" and other.kind != "price"
 
 
 def parse_number(raw: str, language: str = "en") -> Decimal | None:
@@ -166,6 +172,11 @@ def parse_number(raw: str, language: str = "en") -> Decimal | None:
 
 def _unit_of(word: str) -> tuple[str, Decimal] | None:
     return _UNITS.get(word.lower())
+
+
+def outside(quantities: list[Quantity], spans: list[tuple[int, int]]) -> list[Quantity]:
+    """The quantities that do not overlap any span (the "500" in "Aero 500" is a name)."""
+    return [q for q in quantities if all(q.end <= s or q.start >= e for s, e in spans)]
 
 
 def find_quantities(text: str, language: str = "en") -> list[Quantity]:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from tools.factcheck.evidence import EvidenceCandidate
 from tools.factcheck.lexicon import ATTRIBUTE_VALUES
 from tools.factcheck.models import Verdict
-from tools.factcheck.names import find_names
-from tools.factcheck.quantities import Quantity, describe, find_quantities
+from tools.factcheck.names import find_names, normalise_name
+from tools.factcheck.quantities import Quantity, describe, find_quantities, outside
 from tools.factcheck.text import content_stems, stem, tokens
 
 _INFLECTIONS = ("", "e", "en", "er", "es", "em", "n", "s")
@@ -82,6 +82,17 @@ def _compatible(subjects: frozenset[str], claim_subjects: set[str]) -> bool:
     return not claim_subjects or not subjects or bool(subjects & claim_subjects)
 
 
+def _surfaces(claim: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules) -> dict[str, str]:
+    """Name key -> how the text spells it, for readable reasons."""
+    out = {n.key: n.surface for n in find_names(claim, rules.known_products)}
+    for candidate in candidates:
+        for name in candidate.names:
+            out.setdefault(name.key, name.surface)
+    for known in rules.known_products:
+        out.setdefault(normalise_name(known), known)
+    return out
+
+
 def check_quantities(
     claim: str, language: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules
 ) -> tuple[list[Finding], set[int]]:
@@ -89,9 +100,12 @@ def check_quantities(
     findings: list[Finding] = []
     support: set[int] = set()
     claim_stems = set(content_stems(claim, language))
-    claim_subjects = {n.key for n in find_names(claim, rules.known_products) if n.kind in {"product", "code"}}
     where = _where(candidates)
-    for q in find_quantities(claim, language):
+    claim_names = find_names(claim, rules.known_products)
+    claim_quantities = outside(find_quantities(claim, language), [(n.start, n.end) for n in claim_names])
+    claim_subjects = {n.key for n in claim_names if n.kind in {"product", "code"}}
+    surfaces = _surfaces(claim, candidates, rules)
+    for q in claim_quantities:
         if not _enabled(q, rules):
             continue
         q_next = _next_word_stem(claim, q.end, language)
@@ -109,7 +123,10 @@ def check_quantities(
             if _same_attribute(q, q_next, e, _next_word_stem(c.text, e.end, c.language))
         ]
         if rivals:
-            best_i, best_e = max(rivals, key=lambda r: _overlap(claim_stems, candidates[r[0]]))
+            claim_values = {c.value for c in claim_quantities}
+            best_i, best_e = max(
+                rivals, key=lambda r: (r[1].value not in claim_values, _overlap(claim_stems, candidates[r[0]]))
+            )
             findings.append(
                 Finding(
                     "contradicted",
@@ -118,12 +135,12 @@ def check_quantities(
                 )
             )
         elif matches:
-            other = sorted({s for i in matches for s in candidates[i].subjects})
+            other = sorted({surfaces.get(s, s) for i in matches for s in candidates[i].subjects})
+            mine = sorted(surfaces.get(s, s) for s in claim_subjects)
             findings.append(
                 Finding(
                     "contradicted",
-                    f"{label} {q.surface} is stated for {', '.join(other)} in the {where}, "
-                    f"not for {', '.join(sorted(claim_subjects))}",
+                    f"{label} {q.surface} is stated for {', '.join(other)} in the {where}, not for {', '.join(mine)}",
                     (matches[0],),
                 )
             )
@@ -132,9 +149,7 @@ def check_quantities(
     return findings, support
 
 
-def check_names(
-    claim: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules
-) -> list[Finding]:
+def check_names(claim: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules) -> list[Finding]:
     """Findings for product names, model codes, IP ratings and energy classes not in the evidence."""
     if not rules.product_names:
         return []
