@@ -1,0 +1,146 @@
+"""Tone and length per channel: word/character limits, exclamation marks, ALL-CAPS, "du".
+
+Limits are data (``ChannelLimits``), because every brand sets its own; the defaults are
+what ad platforms and editors usually enforce. Character limits block (a platform
+rejects an over-long ad); the rest warn, because an editor may decide otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from tools.guards.findings import GuardFinding, excerpt_of
+
+CHANNELS = ("seo_article", "product_description", "ad_copy", "crm_email")
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    """Limits for one channel; ``None`` switches a check off."""
+
+    max_words: int | None = None
+    min_words: int | None = None
+    max_chars: int | None = None
+    max_exclamations: int | None = 3
+    max_caps_words: int | None = 2
+    max_sentence_words: int | None = None
+    formal_address: bool = False  # German: flag "du/dich/dein" when the brand says "Sie"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base: ChannelLimits | None = None) -> ChannelLimits:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown channel limit(s) {sorted(unknown)}; known: {sorted(known)}")
+        return replace(base or cls(), **data)
+
+
+DEFAULT_LIMITS: dict[str, ChannelLimits] = {
+    "seo_article": ChannelLimits(
+        max_words=2500, min_words=300, max_exclamations=3, max_caps_words=2, max_sentence_words=40
+    ),
+    "product_description": ChannelLimits(max_words=400, max_chars=3000, max_exclamations=2, max_caps_words=1),
+    "ad_copy": ChannelLimits(max_words=60, max_chars=300, max_exclamations=1, max_caps_words=1),
+    "crm_email": ChannelLimits(max_words=600, max_exclamations=3, max_caps_words=2, formal_address=True),
+}
+
+_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+_CAPS = re.compile(r"(?<![\w<])[A-ZÄÖÜ]{4,}(?![\w>])")
+_ACRONYMS = frozenset(
+    str.split(
+        "HTML HTTP HTTPS JSON HDMI USB LED OLED QLED DSGVO GDPR IBAN NASA UNESCO FAQ FAQS EUR USD "
+        "CEO CTO B2B B2C ISBN GTIN SKU WLAN WIFI NFC GPS RGB UHD FHD HDR AMOLED LTE SEPA PDF ASAP "
+        "NATO ADAC TÜV DEKRA DIN ISO ABS SUV IPHONE RAM SSD HDD "
+    )
+)
+_DU = re.compile(r"\b(?:du|dich|dir|dein|deine|deinen|deinem|deiner|deines)\b")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+
+
+def check_tone(text: str, channel: str, language: str, limits: ChannelLimits) -> list[GuardFinding]:
+    """Findings for every limit ``text`` exceeds in ``channel``."""
+    out: list[GuardFinding] = []
+    words = list(_WORD.finditer(text))
+    n = len(words)
+    if limits.max_words is not None and n > limits.max_words:
+        cut = words[limits.max_words].start()
+        out.append(
+            GuardFinding(
+                "tone_length",
+                "warn",
+                f"{n} words; {channel} allows at most {limits.max_words}",
+                cut,
+                len(text),
+                excerpt_of(text, cut, len(text), 80),
+            )
+        )
+    if limits.min_words is not None and n < limits.min_words:
+        out.append(
+            GuardFinding(
+                "tone_length",
+                "warn",
+                f"{n} words; {channel} needs at least {limits.min_words}",
+                0,
+                len(text),
+                excerpt_of(text, 0, len(text), 80),
+            )
+        )
+    if limits.max_chars is not None and len(text) > limits.max_chars:
+        out.append(
+            GuardFinding(
+                "tone_length",
+                "block",
+                f"{len(text)} characters; {channel} allows at most {limits.max_chars}",
+                limits.max_chars,
+                len(text),
+                excerpt_of(text, limits.max_chars, len(text), 80),
+            )
+        )
+    if limits.max_exclamations is not None:
+        marks = [m.start() for m in re.finditer("!", text)]
+        if len(marks) > limits.max_exclamations:
+            first = marks[limits.max_exclamations]
+            out.append(
+                GuardFinding(
+                    "tone_exclamation",
+                    "warn",
+                    f"{len(marks)} exclamation marks; {channel} allows {limits.max_exclamations}",
+                    first,
+                    marks[-1] + 1,
+                    excerpt_of(text, max(0, first - 30), first + 1),
+                )
+            )
+    if limits.max_caps_words is not None:
+        shouting = [m for m in _CAPS.finditer(text) if m.group(0).upper() not in _ACRONYMS]
+        if len(shouting) > limits.max_caps_words:
+            for m in shouting:
+                out.append(GuardFinding("tone_caps", "warn", "ALL-CAPS shouting", m.start(), m.end(), m.group(0)))
+    if limits.max_sentence_words is not None:
+        for m in _SENTENCE.finditer(text):
+            count = len(_WORD.findall(m.group(0)))
+            if count > limits.max_sentence_words:
+                out.append(
+                    GuardFinding(
+                        "tone_sentence",
+                        "warn",
+                        f"sentence of {count} words (max {limits.max_sentence_words})",
+                        m.start(),
+                        m.end(),
+                        excerpt_of(text, m.start(), m.end(), 80),
+                    )
+                )
+    if limits.formal_address and language == "de":
+        for m in _DU.finditer(text):
+            out.append(
+                GuardFinding(
+                    "tone_address",
+                    "warn",
+                    "informal 'du' where the brand addresses customers as 'Sie'",
+                    m.start(),
+                    m.end(),
+                    m.group(0),
+                )
+            )
+    return out
