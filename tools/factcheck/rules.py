@@ -82,6 +82,18 @@ def _compatible(subjects: frozenset[str], claim_subjects: set[str]) -> bool:
     return not claim_subjects or not subjects or bool(subjects & claim_subjects)
 
 
+def _can_contradict(candidate: EvidenceCandidate, claim_subjects: set[str]) -> bool:
+    """Whether a differing value in this sentence contradicts the claim.
+
+    Cited sentences can, unless they are about another product. Sentences found by
+    corpus search only can when they are demonstrably about the claim's product: a
+    retrieved page about some other product says nothing against the claim.
+    """
+    if candidate.cited:
+        return _compatible(candidate.subjects, claim_subjects)
+    return bool(candidate.subjects & claim_subjects)
+
+
 def _surfaces(claim: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules) -> dict[str, str]:
     """Name key -> how the text spells it, for readable reasons."""
     out = {n.key: n.surface for n in find_names(claim, rules.known_products)}
@@ -118,7 +130,7 @@ def check_quantities(
         rivals = [
             (i, e)
             for i, c in enumerate(candidates)
-            if _compatible(c.subjects, claim_subjects)
+            if _can_contradict(c, claim_subjects)
             for e in c.quantities
             if _same_attribute(q, q_next, e, _next_word_stem(c.text, e.end, c.language))
         ]
@@ -134,7 +146,7 @@ def check_quantities(
                     (best_i,),
                 )
             )
-        elif matches:
+        elif matches and candidates[matches[0]].cited:
             other = sorted({surfaces.get(s, s) for i in matches for s in candidates[i].subjects})
             mine = sorted(surfaces.get(s, s) for s in claim_subjects)
             findings.append(
@@ -161,7 +173,7 @@ def check_names(claim: str, candidates: Sequence[EvidenceCandidate], rules: Cont
             continue
         label = "product name" if name.kind in {"product", "code"} else name.kind
         same_kind = {"product", "code"} if name.kind in {"product", "code"} else {name.kind}
-        rivals = [(i, n) for i, c in enumerate(candidates) for n in c.names if n.kind in same_kind]
+        rivals = [(i, n) for i, c in enumerate(candidates) if c.cited for n in c.names if n.kind in same_kind]
         if rivals:
             shown = sorted({n.surface for _, n in rivals})[:3]
             findings.append(
@@ -177,10 +189,15 @@ def check_names(claim: str, candidates: Sequence[EvidenceCandidate], rules: Cont
 
 
 def _attribute_values(words: set[str] | frozenset[str], values: frozenset[str], exact: bool) -> set[str]:
+    """Lexicon values among ``words``: inflected forms count, and so does the head of a
+    German compound ("Edelstahl" states "Stahl")."""
     found: set[str] = set()
     for word in words:
         for value in values:
-            if word == value or (not exact and any(word == value + s for s in _INFLECTIONS)):
+            if word == value or (
+                not exact
+                and (any(word == value + s for s in _INFLECTIONS) or (len(value) >= 4 and word.endswith(value)))
+            ):
                 found.add(value)
     return found
 
@@ -196,6 +213,7 @@ def check_attributes(
     claim_words = set(tokens(claim))
     claim_subjects = {n.key for n in find_names(claim, rules.known_products) if n.kind in {"product", "code"}}
     scoped = [i for i, c in enumerate(candidates) if _compatible(c.subjects, claim_subjects)]
+    opposing = {i for i in scoped if _can_contradict(candidates[i], claim_subjects)}
     for cls, values in ATTRIBUTE_VALUES.items():
         exact = cls in _EXACT_CLASSES
         wanted = _attribute_values(claim_words, values, exact)
@@ -203,7 +221,7 @@ def check_attributes(
             per_candidate = {i: _attribute_values(candidates[i].words, values, exact) for i in scoped}
             if any(value in found for found in per_candidate.values()):
                 continue
-            rivals = [(i, v) for i, found in per_candidate.items() for v in sorted(found - wanted)]
+            rivals = [(i, v) for i, found in per_candidate.items() if i in opposing for v in sorted(found - wanted)]
             if rivals:
                 findings.append(
                     Finding(
