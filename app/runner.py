@@ -57,9 +57,7 @@ def validate_request(brief: str, channel: str, language: str) -> str:
 class DraftRunner:
     """Runs of the draft graph over one checkpointer, one registry and one set of services."""
 
-    def __init__(
-        self, services: DraftServices, checkpointer: BaseCheckpointSaver[str], registry: RunRegistry
-    ) -> None:
+    def __init__(self, services: DraftServices, checkpointer: BaseCheckpointSaver[str], registry: RunRegistry) -> None:
         self.services = services
         self.registry = registry
         self.graph = compile_graph(checkpointer)
@@ -128,9 +126,7 @@ class DraftRunner:
         except Exception as exc:
             message = f"{type(exc).__name__}: {exc}"
             self.registry.update(run_id, status="failed", error=message[:2000])
-            raise RunError(
-                f"run {run_id} failed: {message} (fix the cause, then `copydesk retry {run_id}`)"
-            ) from exc
+            raise RunError(f"run {run_id} failed: {message} (fix the cause, then `copydesk retry {run_id}`)") from exc
         view = self.get(run_id)
         self.registry.update(run_id, status=view.status, revision=int(view.state.get("revision", 0)))
         if view.state.get("scrubbed_brief"):

@@ -96,9 +96,7 @@ class RunRegistry:
         )
         return record
 
-    def update(
-        self, run_id: str, *, status: str, revision: int | None = None, error: str | None = None
-    ) -> None:
+    def update(self, run_id: str, *, status: str, revision: int | None = None, error: str | None = None) -> None:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         self._execute(
             "UPDATE copydesk_runs SET status = ?, revision = COALESCE(?, revision), error = ?, updated_at = ? "
@@ -114,9 +112,7 @@ class RunRegistry:
         rows = self._execute(f"SELECT {', '.join(_COLUMNS)} FROM copydesk_runs WHERE run_id = ?", (run_id,))
         return RunRecord(**dict(zip(_COLUMNS, rows[0], strict=True))) if rows else None
 
-    def list(
-        self, *, status: str | None = None, campaign_id: str | None = None, limit: int = 100
-    ) -> list[RunRecord]:
+    def list(self, *, status: str | None = None, campaign_id: str | None = None, limit: int = 100) -> list[RunRecord]:
         sql = f"SELECT {', '.join(_COLUMNS)} FROM copydesk_runs WHERE 1 = 1"
         params: list[Any] = []
         if status:
@@ -127,9 +123,7 @@ class RunRegistry:
             params.append(campaign_id)
         sql += " ORDER BY created_at DESC, run_id LIMIT ?"
         params.append(limit)
-        return [
-            RunRecord(**dict(zip(_COLUMNS, row, strict=True))) for row in self._execute(sql, tuple(params))
-        ]
+        return [RunRecord(**dict(zip(_COLUMNS, row, strict=True))) for row in self._execute(sql, tuple(params))]
 
     def close(self) -> None:
         with self._lock:

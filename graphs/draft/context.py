@@ -40,6 +40,7 @@ class DraftOptions:
     output_dir: Path = Path(".copydesk/published")
     prompt_versions: dict[str, int] = field(default_factory=dict)
     pii_policy: dict[str, str] = field(default_factory=dict)
+    public_terms: tuple[str, ...] = ()
 
 
 @dataclass
@@ -58,7 +59,5 @@ class DraftServices:
     def search_corpus(self, text: str, limit: int = 5) -> list[Chunk]:
         """Approved-corpus search used by the fact-checker when cited chunks do not settle a claim."""
         vector = self.embedder.embed_queries([text])[0]
-        hits = self.store.hybrid(
-            text, vector, alpha=self.options.alpha, limit=limit, filters=MetadataFilter()
-        )
+        hits = self.store.hybrid(text, vector, alpha=self.options.alpha, limit=limit, filters=MetadataFilter())
         return [hit.chunk for hit in hits]

@@ -75,9 +75,7 @@ def build_graph() -> StateGraph[DraftState, DraftServices, DraftInput, DraftStat
     builder.add_edge("fact_check", "guard")
     builder.add_conditional_edges("guard", route_after_guard, ["revise", "review"])
     builder.add_edge("revise", "write_draft")
-    builder.add_conditional_edges(
-        "review", route_after_review, ["publish", "fact_check", "revise", "reject", "review"]
-    )
+    builder.add_conditional_edges("review", route_after_review, ["publish", "fact_check", "revise", "reject", "review"])
     builder.add_edge("publish", END)
     builder.add_edge("reject", END)
     return builder

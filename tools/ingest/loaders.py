@@ -180,9 +180,7 @@ def load_html(path: Path, root: Path, max_bytes: int) -> list[Document]:
     for bad in tree.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     lines: list[str] = []
-    for element in tree.xpath(
-        "//body//*[self::h1 or self::h2 or self::h3 or self::h4 or self::p or self::li]"
-    ):
+    for element in tree.xpath("//body//*[self::h1 or self::h2 or self::h3 or self::h4 or self::p or self::li]"):
         content = " ".join(element.text_content().split())
         if not content:
             continue

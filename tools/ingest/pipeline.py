@@ -71,6 +71,7 @@ class IngestPipeline:
         max_document_bytes: int = 2_000_000,
         embed_batch: int = 32,
         guidelines_dir: Path | None = None,
+        public_terms_path: Path | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -78,6 +79,22 @@ class IngestPipeline:
         self.max_document_bytes = max_document_bytes
         self.embed_batch = embed_batch
         self.guidelines_dir = guidelines_dir
+        self.public_terms_path = public_terms_path
+
+    def _record_public_terms(self, documents: list[Document]) -> None:
+        """Titles and product ids of approved documents: public names the PII scrubber must not touch."""
+        if self.public_terms_path is None:
+            return
+        terms: dict[str, list[str]] = {}
+        if self.public_terms_path.exists():
+            terms = json.loads(self.public_terms_path.read_text(encoding="utf-8"))
+        for document in documents:
+            if document.approval_status == ApprovalStatus.APPROVED:
+                terms[document.id] = [document.title, *document.product_ids]
+            else:
+                terms.pop(document.id, None)
+        self.public_terms_path.parent.mkdir(parents=True, exist_ok=True)
+        self.public_terms_path.write_text(json.dumps(terms, ensure_ascii=False, indent=1), encoding="utf-8")
 
     def _keep_guidelines(self, document: Document) -> None:
         """Brand guidelines carry banned terms/claims in front matter; the guards read them from here."""
@@ -116,9 +133,7 @@ class IngestPipeline:
             for document in loaded:
                 if document.id in seen_ids:
                     report.skipped.append(
-                        SkippedFile(
-                            name, f"duplicate document id {document.id!r} (also in {seen_ids[document.id]})"
-                        )
+                        SkippedFile(name, f"duplicate document id {document.id!r} (also in {seen_ids[document.id]})")
                     )
                     continue
                 seen_ids[document.id] = name
@@ -133,6 +148,7 @@ class IngestPipeline:
         report = IngestReport()
         root = path if path.is_dir() else path.parent
         documents = self.load(discover_files(path), root, report)
+        self._record_public_terms(documents)
         known = self.store.document_hashes()
         todo = []
         for document in documents:

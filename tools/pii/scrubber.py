@@ -88,10 +88,24 @@ class PiiScrubber:
             return _mask(value)
         return pseudonyms.pseudonym(entity_type, value)
 
-    def scrub(self, text: str, language: str, pseudonyms: PseudonymMap | None = None) -> ScrubResult:
-        """Return the scrubbed text and findings (offsets into the original ``text``)."""
+    def scrub(
+        self,
+        text: str,
+        language: str,
+        pseudonyms: PseudonymMap | None = None,
+        allow: Iterable[str] = (),
+    ) -> ScrubResult:
+        """Return the scrubbed text and findings (offsets into the original ``text``).
+
+        ``allow`` holds public text (product names, titles, approved source passages):
+        a detected span found inside it is left alone, so "Kettle K1" mistaken for a
+        person by NER does not turn into ``<PERSON_1>`` in a product page.
+        """
         pseudonyms = pseudonyms if pseudonyms is not None else PseudonymMap()
-        results = self.detect(text, language)
+        allowed = [a.casefold() for a in allow if a]
+        results = [
+            r for r in self.detect(text, language) if not any(text[r.start : r.end].casefold() in a for a in allowed)
+        ]
         findings: list[PiiFinding] = []
         out: list[str] = []
         cursor = 0

@@ -31,7 +31,9 @@ def prepare_brief(state: DraftState, runtime: Runtime[DraftServices]) -> dict[st
     for finding in sorted(injections, key=lambda f: f.start, reverse=True):
         brief = brief[: finding.start] + " " + brief[finding.end :]
     pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
-    scrubbed = services.scrubber.scrub(brief.strip(), state.get("language", "en"), pseudonyms)
+    scrubbed = services.scrubber.scrub(
+        brief.strip(), state.get("language", "en"), pseudonyms, allow=services.options.public_terms
+    )
     findings = [{**as_plain(f), "where": "brief"} for f in injections]
     pii = [{**as_plain(f), "where": "brief"} for f in scrubbed.findings]
     return {

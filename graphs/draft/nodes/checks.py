@@ -40,9 +40,11 @@ def guard(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
     draft = DraftContent.model_validate(state["draft"])
     findings: list[dict[str, Any]] = []
+    sources = state.get("sources") or []
+    public = [*(s["text"] for s in sources), *(s["title"] for s in sources), *services.options.public_terms]
 
     def scrub(text: str, where: str) -> str:
-        result = services.scrubber.scrub(text, language, pseudonyms)
+        result = services.scrubber.scrub(text, language, pseudonyms, allow=public)
         findings.extend({**as_plain(f), "where": where} for f in result.findings)
         return result.text
 

@@ -74,9 +74,7 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
         "prompt_ref": prompt.ref,
         "decision": {},
         "events": [
-            event(
-                "write_draft", revision=state.get("revision", 0), claims=len(draft.claims), prompt=prompt.ref
-            )
+            event("write_draft", revision=state.get("revision", 0), claims=len(draft.claims), prompt=prompt.ref)
         ],
     }
 
@@ -89,9 +87,7 @@ def revise(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]
         feedback.append(f"Editor: {decision['feedback']}")
     for verdict in state.get("verdicts") or []:
         if verdict.get("verdict") != "supported":
-            feedback.append(
-                f'Claim "{verdict["claim"]["text"]}" is {verdict["verdict"]}: {verdict["reason"]}'
-            )
+            feedback.append(f'Claim "{verdict["claim"]["text"]}" is {verdict["verdict"]}: {verdict["reason"]}')
     for finding in state.get("guard_findings") or []:
         if finding.get("severity") == "block":
             feedback.append(f"{finding.get('validator')}: {finding.get('reason')}")

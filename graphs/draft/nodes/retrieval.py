@@ -92,9 +92,7 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
     language = state.get("language", "en")
     sources: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
-    for passage in assemble_context(
-        hits, max_chunks=options.context_chunks, token_budget=options.context_token_budget
-    ):
+    for passage in assemble_context(hits, max_chunks=options.context_chunks, token_budget=options.context_token_budget):
         injections = services.guards.detect_injection(passage.text)
         if injections:
             dropped.append(
@@ -104,7 +102,8 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
                 }
             )
             continue
-        scrubbed = services.scrubber.scrub(passage.text, language, pseudonyms)
+        public = [passage.title, passage.heading, *options.public_terms]
+        scrubbed = services.scrubber.scrub(passage.text, language, pseudonyms, allow=public)
         sources.append(
             {
                 "label": f"S{len(sources) + 1}",
