@@ -10,6 +10,12 @@ from __future__ import annotations
 
 def main() -> int:
     """Print recall on planted errors, the share of correct claims supported, and every verdict."""
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])  # the test module lives beside evals/
+    if root not in sys.path:
+        sys.path.insert(0, root)
     from tests.unit.test_factcheck_planted import (
         CORRECT_CLAIMS,
         PLANTED_ERRORS,
