@@ -30,3 +30,29 @@ def factcheck_planted() -> None:
     from evals.factcheck_planted import main
 
     raise typer.Exit(main())
+
+
+@app.command("pii")
+def pii(
+    dataset: str = typer.Option(
+        "../shared/data/pii/synth_dataset_v2.json", help="presidio-research style JSON (full_text + spans)."
+    ),
+    language: str = typer.Option("en", help="Language the scrubber analyses the texts in: en or de."),
+    limit: int = typer.Option(0, help="Only the first N records (0 = all)."),
+    show_errors: int = typer.Option(0, help="Print up to N records with a miss or a false positive."),
+) -> None:
+    """Precision, recall and F2 per entity type of the PII scrubber (matching rule: evals/pii.py)."""
+    from pathlib import Path
+
+    from evals.pii import evaluate, format_report, load_dataset
+
+    path = Path(dataset)
+    if not path.exists():
+        typer.echo(f"dataset {path} not found; skipping")
+        raise typer.Exit(0)
+    if language not in ("en", "de"):
+        raise typer.BadParameter("language must be en or de")
+    report = evaluate(load_dataset(path), language, limit or None, keep_errors=show_errors)
+    typer.echo(format_report(report, f"PII detection on {path.name} ({language})"))
+    for err in report.errors:
+        typer.echo(f"\n--- {err['text']!r}\n    gold={err['gold']}\n    pred={err['pred']}")

@@ -33,6 +33,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
+from tools.pii.cards import CardNumberRecognizer
 from tools.pii.phone import LenientPhoneRecognizer
 from tools.pii.recognizers import ContextNameRecognizer, StreetAddressRecognizer
 
@@ -41,7 +42,7 @@ LANGUAGES = ("en", "de")
 
 # Regions tried by the phonenumbers-based recognizer: DACH first, then the markets a
 # German/English marketing team mails to. More regions = more recall, but slower.
-PHONE_REGIONS = ("DE", "AT", "CH", "GB", "US", "FR", "NL", "IT", "ES", "PL", "BE", "DK", "SE", "IE")
+PHONE_REGIONS = ("DE", "AT", "CH", "GB", "US", "CA", "FR", "NL", "IT", "ES", "PL", "BE", "DK", "SE", "IE")
 
 
 class LocalSpacyNlpEngine(SpacyNlpEngine):
@@ -97,6 +98,7 @@ def _recognizers(nlp_engine: LocalSpacyNlpEngine) -> list[EntityRecognizer]:
             UrlRecognizer(supported_language=lang),
             PhoneRecognizer(supported_language=lang, supported_regions=PHONE_REGIONS),
             LenientPhoneRecognizer(supported_language=lang),
+            CardNumberRecognizer(supported_language=lang),
             ContextNameRecognizer(supported_language=lang, use_lexicon_pairs=True),
             StreetAddressRecognizer(supported_language=lang),
         ]

@@ -19,16 +19,27 @@ _PHONE = re.compile(
     r"(?<![\w+/.-])"
     r"(?:\+\d{1,3}[ .-]?(?:\(0\)[ .-]?)?|00\d{2}[ .-]?|\(\d{2,5}\)[ .-]?|0)?"
     r"\d{1,5}(?:[ ./-]?\(?\d{1,5}\)?){1,5}"
-    r"(?![\w-])"
+    r"(?:[ ]?(?:x|ext\.?|Durchwahl|DW)[ ]?\d{1,5})?"
+    r"(?![\w])"
 )
 _CUE = re.compile(
     r"(?i)(?:tel|telefon|telephone|phone|fon|fax|mobil|mobile|handy|cell|ruf|rufen|anrufen|erreichbar"
-    r"|erreichen|call|contact|kontakt|nummer|number|no|nr|whatsapp|sms|hotline|durchwahl|unter|at|on)\W{0,4}$"
+    r"|erreichen|call|contact|kontakt|nummer|number|no|nr|whatsapp|sms|hotline|durchwahl|unter|desk|office|büro"
+    r"|zentrale|messages to|text me|texts to|reach me|rückruf|registered"
+    r"|(?:call|reach|ring|text|answering|answer|anrufen)(?:\s+(?:me|us|him|her))?\s+(?:on|at))\W{0,4}$"
 )
 _NEGATIVE_CUE = re.compile(
     r"(?i)(?:bestell|order|rechnung|invoice|artikel|article|sku|modell|model|serien|serial|ticket|kunden-?nr"
     r"|customer no|plz|zip|iban|konto|account|karte|card|id|ean|gtin|isbn|preis|price|eur|€|\$)\w*\W{0,12}$"
 )
+
+
+_AFTER_CUE = re.compile(r"(?i)^\W{0,3}(?:office|mobile|home|work|cell|fax|büro|privat|mobil|handy)\b")
+_NANP = re.compile(r"^(?:\+?1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?$")
+# Shapes that are dates, times or US social security numbers, not phones.
+_NOT_PHONE = re.compile(r"^(?:\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{4}-\d{2}-\d{2}.*|\d{3}-\d{2}-\d{4})$")
+# A number followed by a street name is a house number / postcode run, not a phone.
+_STREET_AFTER = re.compile(r"^[ ]+(?:[A-Z][a-z]+[ ]){0,3}(?:St|Street|Rue|Str|Ave|Road|Rd|Drive)\b|^[ ]+Rue\b")
 
 
 class LenientPhoneRecognizer(EntityRecognizer):
@@ -57,17 +68,23 @@ class LenientPhoneRecognizer(EntityRecognizer):
             if not 7 <= len(digits) <= 15:
                 continue
             before = text[max(0, m.start() - 25) : m.start()]
-            if _NEGATIVE_CUE.search(before):
+            after = text[m.start() + len(raw) : m.start() + len(raw) + 40]
+            if _NEGATIVE_CUE.search(before) or _NOT_PHONE.match(raw) or _STREET_AFTER.match(after):
                 continue
             score = 0.3
             grouped = bool(re.search(r"[ ./()-]", raw))
+            groups = len(re.findall(r"\d+", raw))
             if raw.startswith(("+", "00")) and grouped:
                 score = 0.7
+            elif _NANP.match(raw):
+                score = 0.6
             elif raw.startswith(("0", "(")) and grouped:
                 score = 0.55
+            elif grouped and groups >= 3 and len(digits) >= 8:
+                score = 0.5
             elif grouped and len(digits) >= 9:
                 score = 0.45
-            if _CUE.search(before):
+            if _CUE.search(before) or _AFTER_CUE.match(after):
                 score = max(score, 0.45) + 0.2
             results.append(RecognizerResult("PHONE_NUMBER", m.start(), m.start() + len(raw), min(score, 0.9)))
         return results

@@ -188,9 +188,7 @@ _EN_CITY_STATE_ZIP = r"(?:,?[ \n]*[A-Z][a-zA-Z]+(?:[ ][A-Z][a-zA-Z]+){0,2},[ ]*[
 _EN_STREET = r"\b\d{1,6}[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][a-zA-Z'.-]*[ ]+){1,4}"
 _EN_ADDRESS = re.compile(rf"{_EN_STREET}{_EN_SUFFIX}{_EN_UNIT}{_EN_CITY_STATE_ZIP}")
 _EN_UNIT_ALONE = re.compile(r"\b(?:Apt\.|Apartment|Suite)[ ]\d{1,5}\b")
-_EN_POBOX = re.compile(
-    r"\b(?:P\.?O\.?[ ]Box|PSC[ ]\d{3,5},[ ]Box)[ ]\d{1,6}(?:\n?[ ]*[A-Z]{3}[ ][A-Z]{2}[ ]\d{5})?"
-)
+_EN_POBOX = re.compile(r"\b(?:P\.?O\.?[ ]Box|PSC[ ]\d{3,5},[ ]Box)[ ]\d{1,6}(?:\n?[ ]*[A-Z]{3}[ ][A-Z]{2}[ ]\d{5})?")
 
 
 class StreetAddressRecognizer(EntityRecognizer):

@@ -62,9 +62,7 @@ class PiiScrubber:
         self.policy: dict[str, str] = {}
         for entity, action in (policy or {}).items():
             if action not in _VALID_ACTIONS:
-                raise ValueError(
-                    f"unknown PII action {action!r} for {entity}; use redact, mask or pseudonymise"
-                )
+                raise ValueError(f"unknown PII action {action!r} for {entity}; use redact, mask or pseudonymise")
             self.policy[entity] = "pseudonymise" if action == "pseudonymize" else action
         self.entities = list(entities) if entities is not None else list(DEFAULT_ENTITIES)
         self.threshold = threshold
