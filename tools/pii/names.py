@@ -43,6 +43,7 @@ _RELEVANT = frozenset(
 # ("Hallo Team", "Liebe Kundin", "Ihr Service"). Lower-case comparison.
 STOP_NAMES = frozenset(
     _words(
+        "me my to can of inc ltd royal union route investments capital orchestra "
         "alle allen am an auf aus bei bis da dank danke das dem den der des die du ein eine er es "
         "für gut hier ich ihr ihre im in ist ja kann mit nach nein neu neue nur oder so sie sonne "
         "team uns und vom von vor was wer wie wir zu zum zur über liebe lieber herr frau hallo "

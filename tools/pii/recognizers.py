@@ -212,7 +212,7 @@ class StreetAddressRecognizer(EntityRecognizer):
             return []
         results: list[RecognizerResult] = []
         for m in _DE_ADDRESS.finditer(text):
-            results.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.75))
+            results.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.9))
         for m in _DE_POSTCODE_ALONE.finditer(text):
             before = text[max(0, m.start() - 30) : m.start()]
             joined = before.rstrip().endswith(",") or before.endswith("\n")
@@ -220,7 +220,7 @@ class StreetAddressRecognizer(EntityRecognizer):
             results.append(RecognizerResult("ADDRESS", m.start(), m.end(), score))
         for pattern in (_EN_ADDRESS, _EN_POBOX):
             for m in pattern.finditer(text):
-                results.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.7))
+                results.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.9))
         for m in _EN_UNIT_ALONE.finditer(text):
             results.append(RecognizerResult("ADDRESS", m.start(), m.end(), 0.5))
         return results

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tools.pii.engine import analyze
+from tools.pii.filters import drop_implausible
 from tools.pii.models import Action, PiiFinding, PseudonymMap, ScrubResult
 
 # Entities scrubbed by default. LOCATION/ORGANIZATION/DATE_TIME/NRP are detected by the
@@ -76,7 +77,8 @@ class PiiScrubber:
         """Non-overlapping Presidio results (with offsets) for ``text``."""
         if not text.strip():
             return []
-        return resolve_overlaps(analyze(text, language, self.entities, self.threshold))
+        raw = analyze(text, language, self.entities, self.threshold)
+        return resolve_overlaps(drop_implausible(raw, text))
 
     def _replacement(self, entity_type: str, value: str, pseudonyms: PseudonymMap) -> str:
         action = self.action_for(entity_type)
