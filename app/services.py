@@ -147,9 +147,10 @@ def build_guards(settings: Settings) -> GuardSuite:
         for path in sorted(folder.glob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
             banned_terms += [str(t) for t in data.get("banned_terms") or []]
-            banned_claims += [
-                c if isinstance(c, dict) else {"pattern": str(c)} for c in data.get("banned_claims") or []
-            ]
+            for claim in data.get("banned_claims") or []:
+                if isinstance(claim, dict):  # guideline files name the phrase `pattern` or `term`
+                    claim = {**claim, "term": claim.get("term") or claim.get("pattern")}
+                banned_claims.append(claim)
     # check_pii=False: the guard node pseudonymises the draft itself (with the public-terms
     # allow-list) before the validators run, so a second PII pass would only re-flag product names.
     return GuardSuite(banned_terms=banned_terms, banned_claims=banned_claims, check_pii=False)

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     )
     cross_encoder_path: Path | None = Field(None, description="Local cross-encoder for the reranker.")
 
+    vector_cache: Path | None = Field(
+        None, description="Embedding cache file (shared by ingest and benchmarks); default DATA_DIR/cache."
+    )
+
     # --- Ingestion -------------------------------------------------------------------------
     max_document_bytes: int = Field(2_000_000, description="Files larger than this are skipped.")
     chunk_max_chars: int = Field(700, description="Target maximum characters per chunk.")
@@ -102,7 +106,7 @@ class Settings(BaseSettings):
 
     @property
     def vector_cache_path(self) -> Path:
-        return self.data_dir / "cache" / "vectors.sqlite"
+        return self.vector_cache or self.data_dir / "cache" / "vectors.sqlite"
 
     @property
     def sqlite_checkpoint_path(self) -> Path:

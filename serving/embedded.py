@@ -116,7 +116,7 @@ class EmbeddedServer:
             log.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.ExitStack() as stack:
             out = stack.enter_context(open(log, "ab")) if log is not None else subprocess.DEVNULL
-            self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            self._process = subprocess.Popen(
                 self.command(),
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -86,7 +86,7 @@ def parse_json_text(text: str) -> Any:
     if stripped.startswith("```"):
         stripped = stripped.strip("`")
         stripped = stripped.split("\n", 1)[1] if "\n" in stripped else stripped
-    return json.loads(stripped)
+    return json.loads(stripped, strict=False)  # raw newlines inside strings are common and harmless
 
 
 class StructuredClient:

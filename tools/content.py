@@ -57,6 +57,21 @@ class ChannelLimits(BaseModel):
     max_exclamations: int = 1
 
 
+def token_allowance(limits: ChannelLimits) -> int:
+    """Tokens needed for the longest answer the schema allows (about 3 characters a token, plus JSON syntax).
+
+    A reply cut off at ``max_tokens`` is invalid JSON, so the allowance must cover
+    the schema's worst case, whatever the prompt file says.
+    """
+    longest = (
+        limits.title_max_chars
+        + limits.meta_description_max_chars
+        + limits.max_sections * (80 + limits.section_max_chars)
+        + limits.max_claims * (160 + 20)
+    )
+    return max(limits.max_tokens, longest // 3 + 80)
+
+
 def draft_json_schema(limits: ChannelLimits, source_labels: list[str]) -> dict[str, Any]:
     """The wire schema for the drafting call: lengths bounded, citations restricted to real labels.
 
@@ -94,7 +109,7 @@ def draft_json_schema(limits: ChannelLimits, source_labels: list[str]) -> dict[s
                 "items": {
                     "type": "object",
                     "properties": {
-                        "text": {"type": "string", "minLength": 10, "maxLength": 240},
+                        "text": {"type": "string", "minLength": 10, "maxLength": 160},
                         "sources": {
                             "type": "array",
                             "minItems": 1,

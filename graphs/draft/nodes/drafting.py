@@ -11,7 +11,7 @@ from graphs.draft.nodes.common import event
 from graphs.draft.nodes.retrieval import LANGUAGE_NAMES
 from graphs.draft.state import DraftState
 from prompts import load_prompt
-from tools.content import ChannelLimits, DraftContent, draft_json_schema
+from tools.content import ChannelLimits, DraftContent, draft_json_schema, token_allowance
 
 CHANNEL_NAMES = {
     "seo_article": "an SEO article",
@@ -67,7 +67,7 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
         DraftContent,
         json_schema=draft_json_schema(limits, labels),
         check=cites_known_sources,
-        max_tokens=limits.max_tokens,
+        max_tokens=token_allowance(limits),
     )
     return {
         "draft": draft.model_dump(),
