@@ -71,6 +71,12 @@ class LazyLLM:
         client = LLMClient(endpoints, model, routes=settings.llm_routes, timeout_s=settings.llm_timeout_s)
         return StructuredClient(client, temperature=settings.llm_temperature)
 
+    def warm_up(self) -> None:
+        """Connect now (starting the embedded server if needed) instead of on the first call."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._build()
+
     def generate(
         self,
         task: str,
@@ -81,9 +87,8 @@ class LazyLLM:
         check: Callable[[T], None] | None = None,
         max_tokens: int = 512,
     ) -> T:
-        with self._lock:
-            if self._client is None:
-                self._client = self._build()
+        self.warm_up()
+        assert self._client is not None
         return self._client.generate(
             task, messages, schema, json_schema=json_schema, check=check, max_tokens=max_tokens
         )
