@@ -134,7 +134,9 @@ def render_html(
     jsonld: dict[str, Any],
 ) -> str:
     """The publishable page. Only sources actually cited are numbered and listed."""
-    cited = [s for s in sources if any(f"[{s.label}]" in sec.body for sec in draft.sections)] or sources
+    used = {label for sec in draft.sections for label in _CITATION.findall(sec.body)}
+    used |= {label for claim in draft.claims for label in claim.sources}
+    cited = [s for s in sources if s.label in used] or sources
     numbers = {s.label: i + 1 for i, s in enumerate(cited)}
     sections = [{"heading": s.heading, "body": _cite(s.body, numbers)} for s in draft.sections]
     jsonld_text = json.dumps(jsonld, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")

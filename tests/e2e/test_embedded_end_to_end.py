@@ -91,7 +91,7 @@ def test_demo_corpus_to_published_page(tmp_path: Path) -> None:
             assert done.status == "published"
 
             html = Path(done.published["html"]).read_text(encoding="utf-8")
-            assert html.startswith("<!DOCTYPE html>") and 'class="cite"' in html
+            assert html.startswith("<!DOCTYPE html>") and 'id="src-S' in html
             jsonld = json.loads(Path(done.published["jsonld"]).read_text(encoding="utf-8"))
             assert jsonld["@context"] == "https://schema.org" and jsonld["@type"] == "Product"
             cited = [c["identifier"] for c in jsonld["citation"]]

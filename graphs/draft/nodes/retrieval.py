@@ -18,6 +18,7 @@ from tools.pii import PseudonymMap
 from tools.retrieval import assemble_context, search_many
 
 LANGUAGE_NAMES = {"de": "German", "en": "English"}
+EXCLUDED_DOC_TYPES = {"guidelines", "readme"}
 
 
 class QueryPlan(BaseModel):
@@ -72,6 +73,8 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
         limit=options.candidates_per_query,
         filters=filters,
     )
+    # Brand guidelines steer the guards, not the copy: their lists of banned claims must never be drafted from.
+    hits = [hit for hit in hits if hit.chunk.doc_type not in EXCLUDED_DOC_TYPES]
     return {
         "candidates": [as_plain(hit) for hit in hits],
         "events": [event("retrieve", candidates=len(hits))],
