@@ -56,3 +56,51 @@ def pii(
     typer.echo(format_report(report, f"PII detection on {path.name} ({language})"))
     for err in report.errors:
         typer.echo(f"\n--- {err['text']!r}\n    gold={err['gold']}\n    pred={err['pred']}")
+
+
+@app.command("retrieval")
+def retrieval(
+    beir: str = typer.Option("", help="BEIR folder (corpus.jsonl, queries*.jsonl, qrels); e.g. ../shared/data/scifact"),
+    xquad: str = typer.Option("", help="XQuAD as retrieval: de, en or de-en (German questions, English paragraphs)."),
+    xquad_dir: str = typer.Option("../shared/data/xquad", help="Folder with xquad.de.json and xquad.en.json."),
+    synthetic: int = typer.Option(0, help="Also time the store at N synthetic chunks (e.g. 50000)."),
+    cache: str = typer.Option(".copydesk/cache/vectors.sqlite", help="Vector cache (filled by warm_cache)."),
+    langchain: bool = typer.Option(True, help="Compare with LangChain's EnsembleRetriever(BM25, FAISS)."),
+    rerank: bool = typer.Option(True, help="Add the tuned hybrid + EmbeddingMMRReranker row."),
+) -> None:
+    """nDCG@10, Recall@10/100, MRR@10, latency, build time: ours (BM25, vector, hybrid, +rerank) vs LangChain."""
+    from pathlib import Path
+
+    from evals.retrieval.data import load_beir, load_xquad
+    from evals.retrieval.runner import run_dataset, synthetic_table
+
+    if not (beir or xquad or synthetic):
+        raise typer.BadParameter("give --beir DIR, --xquad de|en|de-en and/or --synthetic N")
+    datasets = []
+    if beir:
+        if not Path(beir, "corpus.jsonl").exists():
+            typer.echo(f"no BEIR corpus at {beir}; skipping")
+        else:
+            datasets.append(load_beir(Path(beir)))
+    if xquad:
+        if not Path(xquad_dir, "xquad.en.json").exists():
+            typer.echo(f"no XQuAD at {xquad_dir}; skipping")
+        else:
+            datasets.append(load_xquad(Path(xquad_dir), xquad))
+    for dataset in datasets:
+        typer.echo(run_dataset(dataset, Path(cache), langchain=langchain, rerank=rerank, log=typer.echo))
+    if synthetic:
+        typer.echo(synthetic_table(synthetic))
+
+
+@app.command("demo")
+def demo(
+    warm_cache: str = typer.Option("", help="Reuse this vector cache (default: a cold, empty one)."),
+    draft: bool = typer.Option(True, help="Also time a draft to the editor's interrupt with the embedded model."),
+) -> None:
+    """Ingest chunks/s, hybrid query p50/p95 and seconds to the editor's interrupt on the demo corpus."""
+    from pathlib import Path
+
+    from evals.demo_bench import main
+
+    raise typer.Exit(main(Path(warm_cache) if warm_cache else None, draft=draft))

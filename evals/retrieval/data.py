@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from tools.models import Chunk
 
@@ -69,8 +69,7 @@ def chunk_document(
         current: list[str] = []
         for sentence in split_sentences(doc.text):
             if current and (
-                len(current) >= sentences_per_chunk
-                or sum(len(s) for s in current) + len(sentence) > max_chars
+                len(current) >= sentences_per_chunk or sum(len(s) for s in current) + len(sentence) > max_chars
             ):
                 pieces.append(" ".join(current))
                 current = []
@@ -91,7 +90,7 @@ def chunk_document(
     ]
 
 
-def _read_jsonl(path: Path) -> list[dict[str, object]]:
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
@@ -107,9 +106,7 @@ def _first(directory: Path, *patterns: str) -> list[Path]:
 def load_beir(directory: Path, language: Language = "en") -> BeirDataset:
     """Read any BEIR folder: corpus.jsonl, queries(.*).jsonl, qrels/*.tsv or qrels.*.tsv."""
     corpus = {
-        str(row["_id"]): BeirDocument(
-            str(row["_id"]), str(row.get("title") or ""), str(row.get("text") or "")
-        )
+        str(row["_id"]): BeirDocument(str(row["_id"]), str(row.get("title") or ""), str(row.get("text") or ""))
         for row in _read_jsonl(directory / "corpus.jsonl")
     }
     queries: dict[str, str] = {}
@@ -119,12 +116,12 @@ def load_beir(directory: Path, language: Language = "en") -> BeirDataset:
     qrels: dict[str, dict[str, int]] = {}
     for path in _first(directory, "qrels/*.tsv", "qrels.*.tsv", "qrels.tsv"):
         with path.open(encoding="utf-8") as handle:
-            for row in csv.reader(handle, delimiter="\t"):
-                if len(row) < 3 or not row[2].lstrip("-").isdigit():
+            for line in csv.reader(handle, delimiter="\t"):
+                if len(line) < 3 or not line[2].lstrip("-").isdigit():
                     continue  # header line
-                grade = int(row[2])
+                grade = int(line[2])
                 if grade > 0:
-                    qrels.setdefault(row[0], {})[row[1]] = grade
+                    qrels.setdefault(line[0], {})[line[1]] = grade
     queries = {qid: text for qid, text in queries.items() if qid in qrels}
     return BeirDataset(directory.name, corpus, queries, qrels, language, language)
 
@@ -136,18 +133,18 @@ def load_xquad(data_dir: Path, variant: str) -> BeirDataset:
     if query_lang not in ("de", "en") or corpus_lang not in ("de", "en"):
         raise ValueError(f"unknown XQuAD variant {variant!r}; use de, en or de-en")
 
-    def read(lang: str) -> list[dict[str, object]]:
+    def read(lang: str) -> list[dict[str, Any]]:
         raw = json.loads((data_dir / f"xquad.{lang}.json").read_text(encoding="utf-8"))
         return list(raw["data"])
 
     corpus: dict[str, BeirDocument] = {}
     for a, article in enumerate(read(corpus_lang)):
-        for p, paragraph in enumerate(article["paragraphs"]):  # type: ignore[arg-type]
+        for p, paragraph in enumerate(article["paragraphs"]):
             corpus[f"p{a}_{p}"] = BeirDocument(f"p{a}_{p}", "", str(paragraph["context"]))
     queries: dict[str, str] = {}
     qrels: dict[str, dict[str, int]] = {}
     for a, article in enumerate(read(query_lang)):
-        for p, paragraph in enumerate(article["paragraphs"]):  # type: ignore[arg-type]
+        for p, paragraph in enumerate(article["paragraphs"]):
             for qa in paragraph["qas"]:
                 queries[str(qa["id"])] = str(qa["question"])
                 qrels[str(qa["id"])] = {f"p{a}_{p}": 1}
@@ -174,7 +171,8 @@ def split_queries(query_ids: list[str], seed: str = "copydesk") -> tuple[list[st
     """Deterministic tuning / held-out halves by a hash of the id (stable across runs and machines)."""
     import hashlib
 
-    tune, held = [], []
+    tune: list[str] = []
+    held: list[str] = []
     for qid in sorted(query_ids):
         digest = hashlib.sha256(f"{seed}:{qid}".encode()).digest()
         (tune if digest[0] % 2 == 0 else held).append(qid)

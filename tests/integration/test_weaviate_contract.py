@@ -20,7 +20,7 @@ from tests.unit.test_store_contract import *  # noqa: E402,F403
 from tests.unit.test_store_contract import BACKENDS  # noqa: E402
 
 
-@pytest.fixture(params=["weaviate"])
+@pytest.fixture(params=["weaviate"])  # type: ignore[no-redef]
 def backend(request, tmp_path):  # type: ignore[no-untyped-def,no-redef]
     store, reopen = BACKENDS[request.param](tmp_path)
     from tests.unit.test_store_contract import corpus

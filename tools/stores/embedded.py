@@ -303,12 +303,13 @@ class EmbeddedHybridStore:
             for hit in fused:
                 chunk = self._chunks[self._row_of[hit.id]]
                 assert chunk is not None
-                explain = ScoreExplanation(
+                explain = ScoreExplanation.model_construct(
                     keyword_score=hit.raw.get("keyword"),
                     vector_score=hit.raw.get("vector"),
                     keyword_rank=hit.rank.get("keyword"),
                     vector_rank=hit.rank.get("vector"),
                     fused_score=hit.score,
+                    rerank_score=None,
                     text="; ".join(
                         f"{name}: raw {hit.raw[name]:.4f}, rank {hit.rank[name]}, adds {value:.4f}"
                         for name, value in hit.contribution.items()
