@@ -20,6 +20,7 @@ from graphs.draft.context import DraftServices
 from graphs.draft.graph import compile_graph
 from graphs.draft.state import DraftState
 from tools.content import CHANNELS
+from tools.pii import PseudonymMap
 
 MAX_BRIEF_CHARS = 4000
 
@@ -91,9 +92,17 @@ class DraftRunner:
                 campaign_id=campaign_id,
             )
         )
+        # Pseudonymise before the graph sees the brief: the run's first checkpoint stores its
+        # input, and personal data must not be persisted there in clear.
+        pseudonyms = PseudonymMap()
+        scrubbed = self.services.scrubber.scrub(
+            text, language, pseudonyms, allow=self.services.options.public_terms
+        )
         initial: dict[str, Any] = {
             "run_id": run_id,
-            "brief": text,
+            "brief": scrubbed.text,
+            "pseudonyms": pseudonyms.to_dict(),
+            "brief_findings": [{**f.to_dict(), "where": "brief"} for f in scrubbed.findings],
             "channel": channel,
             "language": language,
             "product_id": product_id,

@@ -22,15 +22,15 @@ class DraftInput(TypedDict, total=False):
     language: Literal["de", "en"]
     product_id: str | None
     campaign_id: str | None
+    pseudonyms: dict[str, Any]
+    brief_findings: list[dict[str, Any]]
 
 
 class DraftState(DraftInput, total=False):
     """Input plus every stage's output."""
 
     status: RunStatus
-    pseudonyms: dict[str, Any]
     scrubbed_brief: str
-    brief_findings: list[dict[str, Any]]
     queries: list[str]
     candidates: list[dict[str, Any]]
     sources: list[dict[str, Any]]

@@ -39,7 +39,7 @@ def prepare_brief(state: DraftState, runtime: Runtime[DraftServices]) -> dict[st
     return {
         "status": "running",
         "scrubbed_brief": scrubbed.text,
-        "brief_findings": findings + pii,
+        "brief_findings": [*(state.get("brief_findings") or []), *findings, *pii],
         "pseudonyms": pseudonyms.to_dict(),
         "revision": state.get("revision", 0),
         "events": [event("prepare_brief", injections=len(injections), pii=len(pii))],
