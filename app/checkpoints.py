@@ -33,8 +33,8 @@ def open_checkpointer(checkpoint_url: str | None, sqlite_path: Path) -> Iterator
     sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(str(sqlite_path), check_same_thread=False, timeout=30)
     try:
-        saver = SqliteSaver(connection)
-        saver.setup()
-        yield saver
+        sqlite_saver = SqliteSaver(connection)
+        sqlite_saver.setup()
+        yield sqlite_saver
     finally:
         connection.close()

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 
@@ -64,7 +65,7 @@ class DraftRunner:
         self.graph = compile_graph(checkpointer)
 
     @staticmethod
-    def _config(run_id: str) -> dict[str, Any]:
+    def _config(run_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": run_id}, "recursion_limit": 60}
 
     def start(

