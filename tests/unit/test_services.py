@@ -1,0 +1,49 @@
+"""Service wiring from settings: guideline lists reach the guards, public names reach the scrubber, the judge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.services import build_guards, build_services, close_services, guidelines_dir, public_terms_path
+from app.settings import Settings
+from tests.conftest import REPO_ROOT
+from tests.fakes import HashingEmbedder
+from tools.factcheck import LLMEntailer
+from tools.ingest.pipeline import IngestPipeline
+from tools.stores.embedded import EmbeddedHybridStore
+
+
+def ingest_brand_folder(settings: Settings) -> None:
+    store = EmbeddedHybridStore(settings.index_dir)
+    IngestPipeline(
+        store,
+        HashingEmbedder(),
+        guidelines_dir=guidelines_dir(settings),
+        public_terms_path=public_terms_path(settings),
+    ).ingest(REPO_ROOT / "demo" / "corpus" / "brand")
+    store.close()
+
+
+def test_banned_claims_from_ingested_guidelines_reach_the_guards(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    before = build_guards(settings).check_draft(
+        "Unser Thermostat ist konkurrenzlos.", channel="ad_copy", language="de", sources=[]
+    )
+    ingest_brand_folder(settings)
+    after = build_guards(settings).check_draft(
+        "Unser Thermostat ist konkurrenzlos.", channel="ad_copy", language="de", sources=[]
+    )
+    assert not any("konkurrenzlos" in f.excerpt.lower() for f in before)
+    assert any("konkurrenzlos" in f.excerpt.lower() and f.severity == "block" for f in after)
+
+
+def test_public_terms_and_judge_follow_settings(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    ingest_brand_folder(settings)
+    services = build_services(settings)
+    assert any("Brand" in term or "Marken" in term for term in services.options.public_terms)
+    assert services.fact_checker.entailer is None or not isinstance(services.fact_checker.entailer, LLMEntailer)
+    close_services(services)
+    capable = build_services(Settings(data_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1"))
+    assert isinstance(capable.fact_checker.entailer, LLMEntailer)
+    close_services(capable)
