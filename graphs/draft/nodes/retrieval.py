@@ -13,9 +13,10 @@ from graphs.draft.nodes.common import as_plain, event
 from graphs.draft.state import DraftState
 from prompts import load_prompt
 from serving.structured import StructuredOutputError
+from tools.context import assemble_context
 from tools.models import MetadataFilter, SearchHit
+from tools.multi_query import MultiQueryRetriever
 from tools.pii import PseudonymMap
-from tools.retrieval import assemble_context, search_many
 
 LANGUAGE_NAMES = {"de": "German", "en": "English"}
 EXCLUDED_DOC_TYPES = {"guidelines", "readme"}
@@ -64,15 +65,17 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
     services = runtime.context
     options = services.options
     filters = MetadataFilter(language=state.get("language", "en"), valid_on=date.today())
-    hits = search_many(
+    retriever = MultiQueryRetriever(
         services.store,
         services.embedder,
-        state["queries"],
         alpha=options.alpha,
         fusion=options.fusion,  # type: ignore[arg-type]
-        limit=options.candidates_per_query,
-        filters=filters,
+        candidates=options.candidates_per_query,
     )
+    try:
+        hits = retriever.search(state["queries"], limit=options.candidates_per_query, filters=filters)
+    finally:
+        retriever.close()
     # Brand guidelines steer the guards, not the copy: their lists of banned claims must never be drafted from.
     hits = [hit for hit in hits if hit.chunk.doc_type not in EXCLUDED_DOC_TYPES]
     return {
@@ -90,12 +93,15 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
     options = services.options
     hits = [SearchHit.model_validate(c) for c in state.get("candidates", [])]
     if services.reranker is not None and hits:
-        hits = services.reranker.rerank(state["scrubbed_brief"], hits, top_k=options.context_chunks * 2)
+        query = state["scrubbed_brief"]
+        hits = services.reranker.rerank(query, services.embedder.embed_queries([query])[0], hits, len(hits))
     pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
     language = state.get("language", "en")
     sources: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
-    for passage in assemble_context(hits, max_chunks=options.context_chunks, token_budget=options.context_token_budget):
+    context = assemble_context(hits, token_budget=options.context_token_budget, max_chunks=options.context_chunks)
+    for passage in context.passages:
+        heading = " > ".join(passage.heading_path)
         injections = services.guards.detect_injection(passage.text)
         if injections:
             dropped.append(
@@ -105,7 +111,7 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
                 }
             )
             continue
-        public = [passage.title, passage.heading, *options.public_terms]
+        public = [passage.title, heading, *options.public_terms]
         scrubbed = services.scrubber.scrub(passage.text, language, pseudonyms, allow=public)
         sources.append(
             {
@@ -114,7 +120,7 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
                 "chunk_ids": passage.chunk_ids,
                 "document_id": passage.document_id,
                 "title": passage.title,
-                "heading": passage.heading,
+                "heading": heading,
                 "text": scrubbed.text,
                 "score": passage.score,
             }
