@@ -58,3 +58,16 @@ def test_shape_errors(tmp_path: Path) -> None:
     assert store.keyword_search("   ") == []
     assert [c.ordinal for c in store.chunks_of_document("d0")] == [0]
     store.close()
+
+
+def test_hits_are_ordinary_pydantic_models(tmp_path: Path) -> None:
+    from tools.models import SearchHit
+
+    store = EmbeddedHybridStore(tmp_path)
+    store.upsert(chunks(3), np.eye(3, dtype=np.float32))
+    hit = store.hybrid("word1", np.asarray([0, 1, 0], dtype=np.float32), limit=1)[0]
+    dumped = hit.model_dump(mode="json")
+    assert SearchHit.model_validate(dumped) == hit
+    assert dumped["explain"]["keyword_rank"] == 0 and dumped["explain"]["vector_rank"] == 0
+    assert "keyword: raw" in hit.explain.text
+    store.close()
