@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Benchmarks: retrieval, PII, fact-check, RAGAS, end-to-end demo figures.", no_args_is_help=True)
+app = typer.Typer(help="Benchmarks: retrieval, PII, fact-check, end-to-end demo figures.", no_args_is_help=True)
 
 
 @app.command("factcheck")
