@@ -1,6 +1,6 @@
 """The draft graph, top to bottom: the list of stages a piece of content goes through.
 
-prepare_brief → rewrite_queries → retrieve → select_sources → write_draft → fact_check → guard
+prepare_brief → rewrite_queries → retrieve → rerank → select_sources → write_draft → fact_check → guard
   → (revise → write_draft, bounded) → review (editor interrupt)
   → approve: publish | edit: fact_check again | reject: revise (bounded) or end.
 """
@@ -17,7 +17,7 @@ from graphs.draft.context import DraftServices
 from graphs.draft.nodes.brief import prepare_brief
 from graphs.draft.nodes.checks import blocking_problems, fact_check, guard
 from graphs.draft.nodes.drafting import revise, write_draft
-from graphs.draft.nodes.retrieval import retrieve, rewrite_queries, select_sources
+from graphs.draft.nodes.retrieval import rerank, retrieve, rewrite_queries, select_sources
 from graphs.draft.nodes.review import publish_draft, reject, review
 from graphs.draft.state import DraftInput, DraftState
 from graphs.draft.tracing import traced
@@ -57,6 +57,7 @@ def build_graph() -> StateGraph[DraftState, DraftServices, DraftInput, DraftStat
     builder.add_node("prepare_brief", traced(prepare_brief))
     builder.add_node("rewrite_queries", traced(rewrite_queries))
     builder.add_node("retrieve", traced(retrieve))
+    builder.add_node("rerank", traced(rerank))
     builder.add_node("select_sources", traced(select_sources))
     builder.add_node("write_draft", traced(write_draft))
     builder.add_node("fact_check", traced(fact_check))
@@ -69,7 +70,8 @@ def build_graph() -> StateGraph[DraftState, DraftServices, DraftInput, DraftStat
     builder.add_edge(START, "prepare_brief")
     builder.add_edge("prepare_brief", "rewrite_queries")
     builder.add_edge("rewrite_queries", "retrieve")
-    builder.add_edge("retrieve", "select_sources")
+    builder.add_edge("retrieve", "rerank")
+    builder.add_edge("rerank", "select_sources")
     builder.add_edge("select_sources", "write_draft")
     builder.add_edge("write_draft", "fact_check")
     builder.add_edge("fact_check", "guard")

@@ -84,17 +84,28 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
     }
 
 
+def rerank(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
+    """Re-order the fused candidates against the brief with the configured reranker (none: keep fusion order)."""
+    services = runtime.context
+    hits = [SearchHit.model_validate(c) for c in state.get("candidates", [])]
+    if services.reranker is None or not hits:
+        return {"events": [event("rerank", reranker="none")]}
+    query = state["scrubbed_brief"]
+    ranked = services.reranker.rerank(query, services.embedder.embed_queries([query])[0], hits, len(hits))
+    return {
+        "candidates": [as_plain(hit) for hit in ranked],
+        "events": [event("rerank", reranker=type(services.reranker).__name__)],
+    }
+
+
 def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
-    """Rerank, fit the context budget, drop sources carrying injected instructions, scrub PII.
+    """Fit the context budget, drop sources carrying injected instructions, scrub PII.
 
     Sources get short labels (S1, S2, ...) that the drafting model cites.
     """
     services = runtime.context
     options = services.options
     hits = [SearchHit.model_validate(c) for c in state.get("candidates", [])]
-    if services.reranker is not None and hits:
-        query = state["scrubbed_brief"]
-        hits = services.reranker.rerank(query, services.embedder.embed_queries([query])[0], hits, len(hits))
     pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
     language = state.get("language", "en")
     sources: list[dict[str, Any]] = []
