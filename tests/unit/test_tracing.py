@@ -37,6 +37,7 @@ def test_every_stage_is_a_span_without_personal_data(tmp_path: Path) -> None:
         "prepare_brief",
         "rewrite_queries",
         "retrieve",
+        "rerank",
         "select_sources",
         "write_draft",
         "fact_check",
