@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from app.checkpoints import open_checkpointer
@@ -97,7 +98,13 @@ def main(warm_cache: Path | None = None, draft: bool = True, channel: str = "pro
                     f"interrupt (status {view.status}); model server start {server_s:.1f} s"
                 )
                 events = view.state.get("events", [])
-                print("stages: " + " → ".join(e["node"] for e in events))
+                stamps = [datetime.fromisoformat(e["at"]) for e in events]
+                starts = [stamps[0] - timedelta(seconds=to_interrupt - (stamps[-1] - stamps[0]).total_seconds())]
+                parts = [
+                    f"{e['node']} {(end - begin).total_seconds():.0f}s"
+                    for e, begin, end in zip(events, starts + stamps[:-1], stamps, strict=True)
+                ]
+                print("stages (seconds, from event timestamps): " + " → ".join(parts))
             registry.close()
         close_services(services)
     return 0
