@@ -55,20 +55,11 @@ def _runner(settings: Settings) -> Iterator[Any]:
 
 
 def _ingest(settings: Settings, path: Path) -> Any:
-    from app.services import build_embedder, build_store, guidelines_dir, public_terms_path
-    from tools.ingest.chunking import StructureChunker
-    from tools.ingest.pipeline import IngestPipeline
+    from app.services import build_embedder, build_ingest_pipeline, build_store
 
     embedder = build_embedder(settings)
     store = build_store(settings)
-    pipeline = IngestPipeline(
-        store,
-        embedder,
-        chunker=StructureChunker(max_chars=settings.chunk_max_chars),
-        max_document_bytes=settings.max_document_bytes,
-        guidelines_dir=guidelines_dir(settings),
-        public_terms_path=public_terms_path(settings),
-    )
+    pipeline = build_ingest_pipeline(settings, store, embedder)
     columns = (TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
     try:
         with Progress(*columns, TimeElapsedColumn(), console=console, transient=False) as progress:

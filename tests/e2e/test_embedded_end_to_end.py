@@ -17,10 +17,9 @@ import pytest
 from app.checkpoints import open_checkpointer
 from app.runner import DraftRunner, RunError
 from app.runs import RunRegistry
-from app.services import build_services, close_services, guidelines_dir, public_terms_path
+from app.services import build_ingest_pipeline, build_services, close_services
 from app.settings import Settings
 from tests.conftest import REPO_ROOT
-from tools.ingest.pipeline import IngestPipeline
 from tools.models import ApprovalStatus
 
 pytestmark = pytest.mark.e2e
@@ -52,12 +51,7 @@ def test_demo_corpus_to_published_page(tmp_path: Path) -> None:
         max_revisions=1,
     )
     services = build_services(settings)
-    pipeline = IngestPipeline(
-        services.store,
-        services.embedder,
-        guidelines_dir=guidelines_dir(settings),
-        public_terms_path=public_terms_path(settings),
-    )
+    pipeline = build_ingest_pipeline(settings, services.store, services.embedder)
     report = pipeline.ingest(DEMO_CORPUS)
     assert report.skipped == [] and report.documents_ingested >= 20
     close_services(services)

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.services import build_guards, build_services, close_services, guidelines_dir, public_terms_path
+from app.services import build_guards, build_ingest_pipeline, build_services, close_services
 from app.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.fakes import HashingEmbedder
 from tools.factcheck import LLMEntailer
-from tools.ingest.pipeline import IngestPipeline
 from tools.stores.embedded import EmbeddedHybridStore
 
 
 def ingest_brand_folder(settings: Settings) -> None:
     store = EmbeddedHybridStore(settings.index_dir)
-    IngestPipeline(
-        store,
-        HashingEmbedder(),
-        guidelines_dir=guidelines_dir(settings),
-        public_terms_path=public_terms_path(settings),
-    ).ingest(REPO_ROOT / "demo" / "corpus" / "brand")
+    build_ingest_pipeline(settings, store, HashingEmbedder()).ingest(REPO_ROOT / "demo" / "corpus" / "brand")
     store.close()
 
 
