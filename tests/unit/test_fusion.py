@@ -48,9 +48,7 @@ def test_equal_scores_get_the_full_weight() -> None:
 
 
 def test_one_empty_set_still_fuses_the_other() -> None:
-    fused = relative_score_fusion(
-        [ResultSet("keyword", 0.5, [], []), ResultSet("vector", 0.5, ["x", "y"], [0.9, 0.1])]
-    )
+    fused = relative_score_fusion([ResultSet("keyword", 0.5, [], []), ResultSet("vector", 0.5, ["x", "y"], [0.9, 0.1])])
     assert [(h.id, h.score) for h in fused] == [("x", pytest.approx(0.5)), ("y", 0.0)]
     assert relative_score_fusion([ResultSet("keyword", 1.0, [], [])]) == []
 
@@ -66,8 +64,6 @@ def test_alpha_weights_and_candidate_count() -> None:
 
 
 def test_fuse_dispatch() -> None:
-    assert [h.id for h in fuse([KEYWORD, VECTOR], "ranked")] == [
-        h.id for h in ranked_fusion([KEYWORD, VECTOR])
-    ]
+    assert [h.id for h in fuse([KEYWORD, VECTOR], "ranked")] == [h.id for h in ranked_fusion([KEYWORD, VECTOR])]
     with pytest.raises(ValueError):
         fuse([KEYWORD], "bogus")  # type: ignore[arg-type]

@@ -91,9 +91,7 @@ BACKENDS = {"embedded": _embedded, "weaviate": _weaviate}
 
 
 @pytest.fixture(params=list(BACKENDS))
-def backend(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[HybridStore, Callable[[], HybridStore]]]:
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[HybridStore, Callable[[], HybridStore]]]:
     store, reopen = BACKENDS[request.param](tmp_path)
     chunks, vectors = corpus()
     store.upsert(chunks, vectors)
@@ -148,9 +146,7 @@ def test_default_filter_is_approved_only(store: HybridStore) -> None:
     default = ids(store.hybrid("solar roof", Q_SOLAR, limit=10))
     assert "c-0" not in default
     assert "c-0" in ids(store.hybrid("solar roof", Q_SOLAR, limit=10, filters=ALL))
-    drafts = store.hybrid(
-        "solar", Q_SOLAR, limit=10, filters=MetadataFilter(approval_status=ApprovalStatus.DRAFT)
-    )
+    drafts = store.hybrid("solar", Q_SOLAR, limit=10, filters=MetadataFilter(approval_status=ApprovalStatus.DRAFT))
     assert ids(drafts) == ["c-0"]
 
 
@@ -163,18 +159,14 @@ def test_language_filter(store: HybridStore) -> None:
 
 def test_german_stemming_matches_inflected_query(store: HybridStore) -> None:
     # "Solarmodulen" and "Solarmodule" share the Snowball stem; "Garantien" ~ "Garantie".
-    hits = store.hybrid(
-        "Solarmodulen Garantien", Q_SOLAR, alpha=0.0, limit=10, filters=MetadataFilter(language="de")
-    )
+    hits = store.hybrid("Solarmodulen Garantien", Q_SOLAR, alpha=0.0, limit=10, filters=MetadataFilter(language="de"))
     assert ids(hits) == ["b-0"]
 
 
 def test_doc_type_product_and_validity_filters(store: HybridStore) -> None:
     q = np.asarray([0, 0, 1, 0], dtype=np.float32)
     assert ids(store.hybrid("inverter", q, limit=10, filters=MetadataFilter(doc_type="faq"))) == ["d-0"]
-    assert sorted(
-        ids(store.hybrid("x", q, alpha=1.0, limit=10, filters=MetadataFilter(product_id="p2")))
-    ) == [
+    assert sorted(ids(store.hybrid("x", q, alpha=1.0, limit=10, filters=MetadataFilter(product_id="p2")))) == [
         "d-0",
         "e-1",
     ]
@@ -212,8 +204,7 @@ def test_relative_score_fusion_matches_hand_computation(store: HybridStore, alph
     low, high = min(cos.values()), max(cos.values())
     keyword_norm = {"a-0": 1.0, "e-0": 0.0}  # the only two approved matches for "solar"
     expected = {
-        cid: alpha * (c - low) / (high - low) + (1 - alpha) * keyword_norm.get(cid, 0.0)
-        for cid, c in cos.items()
+        cid: alpha * (c - low) / (high - low) + (1 - alpha) * keyword_norm.get(cid, 0.0) for cid, c in cos.items()
     }
     hits = store.hybrid("solar", Q_SOLAR, alpha=alpha, limit=10, fusion="relative_score")
     assert len(hits) == len(expected)
@@ -256,9 +247,7 @@ def test_reopen_from_disk(backend: tuple[HybridStore, Callable[[], HybridStore]]
     again = reopen()
     try:
         assert again.count() == 6
-        assert [
-            (h.chunk.id, round(h.score, 6)) for h in again.hybrid("solar roof", Q_SOLAR, limit=10)
-        ] == before
+        assert [(h.chunk.id, round(h.score, 6)) for h in again.hybrid("solar roof", Q_SOLAR, limit=10)] == before
         again.upsert([_chunk("f-0", "F", "Solar carport")], np.asarray([[1, 0, 0, 0]], dtype=np.float32))
         assert again.count() == 7
     finally:
