@@ -70,7 +70,8 @@ class Settings(BaseSettings):
     context_chunks: int = Field(6, description="Chunks handed to the drafting model.")
     context_token_budget: int = Field(1200, description="Token budget for the source context.")
     reranker: Literal["none", "embedding-mmr", "cross-encoder"] = Field(
-        "embedding-mmr", description="Reranker used after fusion."
+        "none",
+        description="Reranker after fusion; off by default because embedding-MMR lowered nDCG@10 on XQuAD.",
     )
     cross_encoder_path: Path | None = Field(None, description="Local cross-encoder for the reranker.")
 
