@@ -6,6 +6,7 @@ import json
 import threading
 
 import pytest
+from presidio_analyzer import RecognizerResult
 
 from tools.pii import PiiScrubber, PseudonymMap
 
@@ -116,3 +117,55 @@ def test_analyzer_is_shared_and_thread_safe(scrubber: PiiScrubber) -> None:
     for t in threads:
         t.join()
     assert outputs == ["Hallo <PERSON_1>, ruf mich an: <PHONE_NUMBER_1>"] * 4
+
+
+# --- English person rules: lone first names, middle initials, cues, post-filters --------------
+
+
+def _persons(scrubber: PiiScrubber, text: str, language: str = "en") -> list[str]:
+    return [text[r.start : r.end] for r in scrubber.detect(text, language) if r.entity_type == "PERSON"]
+
+
+def test_lone_first_name_is_found_but_not_inside_longer_names(scrubber: PiiScrubber) -> None:
+    from tools.pii.engine import get_analyzer
+    from tools.pii.recognizers import FirstNameRecognizer
+
+    nlp = get_analyzer().nlp_engine
+    rec = FirstNameRecognizer("en")
+    text = "Why is Rebecca so happy? The Victoria Street shop and Fritz-Armstrong stay."
+    found = [text[r.start : r.end] for r in rec.analyze(text, ["PERSON"], nlp.process_text(text, "en"))]
+    assert found == ["Rebecca"]
+    # Without POS tags (the German blank pipeline) the recognizer stays silent.
+    assert rec.analyze(text, ["PERSON"], None) == []
+
+
+def test_middle_initial_without_period_and_name_cues(scrubber: PiiScrubber) -> None:
+    assert "Ryan P Costa" in _persons(scrubber, "We need to add Ryan P Costa as guardian.")
+    assert "Antti Poutiainen" in _persons(scrubber, "My name is Antti Poutiainen.")
+    assert "Nayla Montero" in _persons(scrubber, "Name:    Nayla Montero\nAddress: somewhere")
+    assert "Brad L Key" in _persons(scrubber, "A film directed by Brad L Key.")
+    assert "Nicole" in _persons(scrubber, "Nicole: Remember me?\nJohn: Sure.")
+
+
+def test_person_post_filters_drop_streets_firms_and_places(scrubber: PiiScrubber) -> None:
+    from tools.pii.filters import drop_implausible, plausible_person
+
+    assert not plausible_person("Leokadia Trail") and not plausible_person("Rua Mina")
+    assert plausible_person("Erin Dale") and plausible_person("Anna Schmidt")
+    text = "Sven flew to Phoenix. Thomas and Sons ship it.\nex-Zombie Lundberg sings.\nAllan\nEngineer"
+    raw = [
+        RecognizerResult("PERSON", text.index("Phoenix"), text.index("Phoenix") + 7, 0.85),
+        RecognizerResult("PERSON", text.index("Thomas"), text.index("Thomas") + 6, 0.85),
+        RecognizerResult("PERSON", text.index("ex-Zombie"), text.index(" sings"), 0.85),
+        RecognizerResult("PERSON", text.index("Allan"), len(text), 0.85),
+    ]
+    kept = [text[r.start : r.end] for r in drop_implausible(raw, text)]
+    assert kept == ["Lundberg", "Allan"]
+    assert _persons(scrubber, "The bus station is on Vesterskovvej 79") == []
+
+
+def test_partial_ner_span_is_merged_with_the_full_name() -> None:
+    from tools.pii.scrubber import resolve_overlaps
+
+    merged = resolve_overlaps([RecognizerResult("PERSON", 0, 4, 0.85), RecognizerResult("PERSON", 0, 12, 0.65)])
+    assert [(r.start, r.end, r.score) for r in merged] == [(0, 12, 0.85)]

