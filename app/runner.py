@@ -123,10 +123,12 @@ class DraftRunner:
         return self._drive(run_id, Command(resume=decision))
 
     def retry(self, run_id: str) -> RunView:
-        """Continue a failed run from the stage that failed."""
+        """Continue a failed or crashed run from the stage where it stopped."""
         view = self.get(run_id)
-        if view.status != "failed":
-            raise RunError(f"run {run_id} has not failed (status: {view.status})")
+        # "running" with nothing in flight means the process that drove it died (killed, crashed):
+        # the checkpoint holds every finished stage, so it continues like a failed run.
+        if view.status not in ("failed", "running"):
+            raise RunError(f"run {run_id} cannot be retried (status: {view.status})")
         return self._drive(run_id, None)
 
     def _drive(self, run_id: str, graph_input: Any) -> RunView:

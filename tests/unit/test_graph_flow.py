@@ -150,3 +150,27 @@ def test_waiting_run_survives_a_new_process(tmp_path: Path) -> None:
         assert harness.runner.resume(run_id, {"action": "approve"}).status == "published"
     finally:
         harness.close()
+
+
+def test_a_run_whose_process_died_mid_run_continues_on_retry(tmp_path: Path) -> None:
+    script = {"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]}
+    harness = GraphHarness(tmp_path, ScriptedLLM(script))
+    try:
+        killer = {"calls": 0}
+        original = harness.services.fact_checker.check
+
+        def dies_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+            killer["calls"] += 1
+            if killer["calls"] == 1:
+                raise KeyboardInterrupt  # what a killed process looks like: no error is recorded
+            return original(*args, **kwargs)
+
+        harness.services.fact_checker.check = dies_once  # type: ignore[method-assign]
+        with pytest.raises(KeyboardInterrupt):
+            harness.runner.start(BRIEF, channel="product_description", language="en", run_id="crashed")
+        assert harness.runner.get("crashed").status == "running"
+        view = harness.runner.retry("crashed")
+        assert view.status == "awaiting_review"
+        assert len(harness.services.llm.prompts_for("draft")) == 1, "the draft written before the crash is kept"
+    finally:
+        harness.close()
