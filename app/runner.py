@@ -83,21 +83,21 @@ class DraftRunner:
         run_id = run_id or uuid.uuid4().hex[:12]
         if self.registry.get(run_id) is not None:
             raise RunError(f"run {run_id} already exists")
+        # Pseudonymise before the graph sees the brief: the run's first checkpoint and the run
+        # list store it, and personal data must not be persisted there in clear.
+        pseudonyms = PseudonymMap()
+        scrubbed = self.services.scrubber.scrub(
+            text, language, pseudonyms, allow=self.services.options.public_terms
+        )
         self.registry.create(
             RunRecord(
                 run_id=run_id,
                 channel=channel,
                 language=language,
-                brief_preview="(pending)",
+                brief_preview=scrubbed.text[:120],
                 status="running",
                 campaign_id=campaign_id,
             )
-        )
-        # Pseudonymise before the graph sees the brief: the run's first checkpoint stores its
-        # input, and personal data must not be persisted there in clear.
-        pseudonyms = PseudonymMap()
-        scrubbed = self.services.scrubber.scrub(
-            text, language, pseudonyms, allow=self.services.options.public_terms
         )
         initial: dict[str, Any] = {
             "run_id": run_id,
@@ -141,8 +141,6 @@ class DraftRunner:
             raise RunError(f"run {run_id} failed: {message} (fix the cause, then `copydesk retry {run_id}`)") from exc
         view = self.get(run_id)
         self.registry.update(run_id, status=view.status, revision=int(view.state.get("revision", 0)))
-        if view.state.get("scrubbed_brief"):
-            self.registry.set_preview(run_id, str(view.state["scrubbed_brief"]))
         return view
 
     def get(self, run_id: str) -> RunView:

@@ -104,10 +104,6 @@ class RunRegistry:
             (status, revision, error, now, run_id),
         )
 
-    def set_preview(self, run_id: str, preview: str) -> None:
-        """Store the scrubbed brief's opening; the raw brief may hold personal data and is never stored here."""
-        self._execute("UPDATE copydesk_runs SET brief_preview = ? WHERE run_id = ?", (preview[:120], run_id))
-
     def get(self, run_id: str) -> RunRecord | None:
         rows = self._execute(f"SELECT {', '.join(_COLUMNS)} FROM copydesk_runs WHERE run_id = ?", (run_id,))
         return RunRecord(**dict(zip(_COLUMNS, rows[0], strict=True))) if rows else None
