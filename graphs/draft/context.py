@@ -14,7 +14,7 @@ from serving.structured import StructuredLLM
 from tools.embeddings import Embedder
 from tools.factcheck import FactChecker
 from tools.guards import GuardSuite
-from tools.models import Chunk, MetadataFilter
+from tools.models import Chunk, FusionType, MetadataFilter
 from tools.pii import PiiScrubber
 from tools.rerank import Reranker
 from tools.stores.base import HybridStore
@@ -27,7 +27,7 @@ class DraftOptions:
     company: str = "Lumora Home"
     max_revisions: int = 2
     alpha: float = 0.5
-    fusion: str = "relative_score"
+    fusion: FusionType = "relative_score"
     candidates_per_query: int = 30
     context_chunks: int = 6
     context_token_budget: int = 1200

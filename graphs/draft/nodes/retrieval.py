@@ -69,7 +69,7 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
         services.store,
         services.embedder,
         alpha=options.alpha,
-        fusion=options.fusion,  # type: ignore[arg-type]
+        fusion=options.fusion,
         candidates=options.candidates_per_query,
     )
     try:
