@@ -19,6 +19,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from tools.embeddings import Embedder
+from tools.factcheck.attributes import attribute_of, cue_words, named_attributes
 from tools.factcheck.evidence import EvidenceCandidate
 from tools.factcheck.lexicon import ANTONYMS, NEGATIONS
 from tools.factcheck.models import Verdict
@@ -69,7 +70,8 @@ def _fuzzy_coverage(
 def _given_stems(claim: str, language: str, candidate: EvidenceCandidate) -> frozenset[str]:
     """Claim stems the candidate covers without repeating the words.
 
-    Quantities it states in another form ("zwei Jahre" = "24 Monate") and the product
+    Quantities it states in another form ("zwei Jahre" = "24 Monate"), the words naming
+    the attribute a quantity is stated for, and the product
     the sentence is about by context ("Die Garantie beträgt 24 Monate." under an
     "Aero 500" heading covers "Aero 500").
     """
@@ -78,6 +80,13 @@ def _given_stems(claim: str, language: str, candidate: EvidenceCandidate) -> fro
     for q in outside(find_quantities(claim, language), names):
         if any(q.same_value(e) for e in candidate.quantities):
             stems.update(content_stems(q.surface, language))
+        # A value given for the attribute the claim names covers the words naming it:
+        # "| Battery life | up to 24 months |" states "the battery lasts up to 24 months".
+        wanted = attribute_of(claim, q)
+        if wanted is not None and any(
+            q.same_value(e) and candidate.attribute(k) == wanted for k, e in enumerate(candidate.quantities)
+        ):
+            stems.update(content_stems(" ".join(cue_words(claim, wanted)), language))
     if candidate.subjects:
         words = tokens(claim)
         for size in (1, 2, 3):
@@ -210,6 +219,8 @@ class LexicalEntailer:
     ) -> str | None:
         if max(coverage[i] for i in best) < self.polarity_min_coverage:
             return None
+        if not self._same_attributes(claim, language, [candidates[i] for i in best]):
+            return None
         claim_words = tokens(claim)
         words: frozenset[str] = frozenset().union(*(candidates[i].words for i in best))
         stems: frozenset[str] = frozenset().union(*(candidates[i].stems for i in best))
@@ -221,6 +232,22 @@ class LexicalEntailer:
         if pair:
             return f"claim says '{pair[0]}' where {top.chunk_id} says '{pair[1]}': \"{_short(top.text)}\""
         return None
+
+    @staticmethod
+    def _same_attributes(claim: str, language: str, evidence: Sequence[EvidenceCandidate]) -> bool:
+        """Whether the evidence is about an attribute the claim's values are given for.
+
+        A negation in a sentence about the warranty says nothing about a claim on battery
+        life, however many words they share; claims without attributed values pass.
+        """
+        names = [(n.start, n.end) for n in find_names(claim)]
+        wanted = {a for q in outside(find_quantities(claim, language), names) if (a := attribute_of(claim, q))}
+        if not wanted:
+            return True
+        stated: set[str] = set()
+        for candidate in evidence:
+            stated |= named_attributes(candidate.text) | {a for a in candidate.attributes if a}
+        return bool(wanted & stated)
 
 
 def _short(text: str, limit: int = 160) -> str:

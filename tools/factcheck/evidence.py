@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from tools.factcheck.attributes import prose_attributes, row_attributes
 from tools.factcheck.names import Name, find_names, normalise_name
 from tools.factcheck.quantities import Quantity, find_quantities, outside
 from tools.factcheck.sentences import split_sentences
@@ -35,9 +36,16 @@ class EvidenceCandidate:
     ordinal: int = 0  # position of the sentence within its chunk
     subjects: frozenset[str] = frozenset()
     quantities: tuple[Quantity, ...] = ()
+    attributes: tuple[str | None, ...] = ()  # per quantity: the attribute it is stated for
+    label: str = ""  # a table row's label cell; "" for prose
     names: tuple[Name, ...] = ()
     words: frozenset[str] = field(default_factory=frozenset)
     stems: frozenset[str] = field(default_factory=frozenset)
+    is_row: bool = False  # a Markdown table row rather than a sentence
+
+    def attribute(self, index: int) -> str | None:
+        """The attribute ``quantities[index]`` is stated for (None: not known)."""
+        return self.attributes[index] if index < len(self.attributes) else None
 
 
 def _chunk_subjects(chunk: Chunk, known: Sequence[str]) -> frozenset[str]:
@@ -53,12 +61,22 @@ def candidates_from_chunks(
     """Every sentence of every chunk, in chunk order, as an :class:`EvidenceCandidate`."""
     out: list[EvidenceCandidate] = []
     for chunk in chunks:
-        subjects = _chunk_subjects(chunk, known)
+        chunk_subjects = subjects = _chunk_subjects(chunk, known)
+        headings = list(reversed(chunk.heading_path))
         for ordinal, sentence in enumerate(split_sentences(chunk.text)):
             names = tuple(find_names(sentence.text, known))
-            named = frozenset(n.key for n in names if n.kind in _SUBJECT_KINDS)
-            if named:
-                subjects = named
+            quantities = tuple(
+                outside(find_quantities(sentence.text, chunk.language), [(n.start, n.end) for n in names])
+            )
+            if sentence.cells:
+                label_names = [n for n in find_names(sentence.label, known) if n.kind in _SUBJECT_KINDS]
+                row_subjects = frozenset(n.key for n in label_names) or chunk_subjects
+                attributes = row_attributes(sentence.cells, sentence.header, sentence.text, quantities)
+            else:
+                named = frozenset(n.key for n in names if n.kind in _SUBJECT_KINDS)
+                if named:
+                    subjects = named
+                attributes = prose_attributes(sentence.text, quantities, headings[:1])
             out.append(
                 EvidenceCandidate(
                     chunk_id=chunk.id,
@@ -68,10 +86,11 @@ def candidates_from_chunks(
                     language=chunk.language,
                     cited=cited,
                     ordinal=ordinal,
-                    subjects=subjects,
-                    quantities=tuple(
-                        outside(find_quantities(sentence.text, chunk.language), [(n.start, n.end) for n in names])
-                    ),
+                    subjects=row_subjects if sentence.cells else subjects,
+                    quantities=quantities,
+                    attributes=attributes,
+                    label=sentence.label,
+                    is_row=bool(sentence.cells),
                     names=names,
                     words=frozenset(tokens(sentence.text)),
                     stems=frozenset(content_stems(sentence.text, chunk.language)),

@@ -63,3 +63,46 @@ ATTRIBUTE_VALUES: dict[str, frozenset[str]] = {
     ),
     "connectivity": _words("wlan wifi wi-fi bluetooth zigbee usb-c usb nfc ethernet lan"),
 }
+
+# Attributes that quantities are stated for, with the words that name them and the
+# quantity dimensions they take (see ``tools.factcheck.attributes``). A cue is a tuple
+# of word stems that must all occur; a stem matches a token that starts with it or,
+# from five letters on, contains it (German compounds: "Herstellergarantie").
+QUANTITY_ATTRIBUTES: dict[str, tuple[frozenset[str], tuple[tuple[str, ...], ...]]] = {
+    "price": (
+        frozenset({"price"}),
+        (("price",), ("cost",), ("rrp",), ("preis",), ("kostet",), ("kosten",), ("uvp",)),
+    ),
+    "warranty": (
+        frozenset({"months", "days"}),
+        (("warrant",), ("guarantee",), ("garantie",)),
+    ),
+    "battery life": (
+        frozenset({"months", "days", "seconds"}),
+        (
+            ("batter", "life"), ("batter", "last"), ("batter", "runtime"), ("batterielaufzeit",),
+            ("akkulaufzeit",), ("batterie", "hält"), ("batterie", "laufzeit"), ("akku", "hält"),
+            ("akku", "laufzeit"),
+        ),
+    ),
+    "weight": (frozenset({"mass"}), (("weigh",), ("gewicht",), ("wiegt",))),
+    "power": (
+        frozenset({"power"}),
+        (("power",), ("draw",), ("uses",), ("wattage",), ("consum",), ("leistung",), ("verbrauch",), ("aufnahme",)),
+    ),
+    "energy use": (frozenset({"energy"}), (("energ",), ("consum",), ("verbrauch",))),
+    "luminous flux": (
+        frozenset({"luminous_flux", "number"}),
+        (("luminous",), ("brightness",), ("lichtstrom",), ("helligkeit",)),
+    ),
+    "dimensions": (
+        frozenset({"length"}),
+        (
+            ("dimension",), ("height",), ("width",), ("depth",), ("diameter",), ("abmessung",),
+            ("höhe",), ("breite",), ("tiefe",), ("durchmesser",), ("maße",),
+        ),
+    ),
+    "savings": (frozenset({"percent"}), (("sav",), ("spart",), ("einspar",))),
+    "noise level": (frozenset({"sound"}), (("noise",), ("loud",), ("quiet",), ("geräusch",), ("laut",), ("leise",))),
+    "room size": (frozenset({"area"}), (("room",), ("raum",), ("fläche",))),
+}  # fmt: skip

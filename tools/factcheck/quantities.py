@@ -65,6 +65,7 @@ _add("frequency", "1", "hz")
 _add("frequency", "1000000", "mhz")
 _add("frequency", "1000000000", "ghz")
 _add("pressure", "1", "bar")
+_add("luminous_flux", "1", "lm", "lumen")
 _add("speed", "1", "u/min", "rpm")
 _add("speed_kmh", "1", "km/h")
 

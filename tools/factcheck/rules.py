@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tools.factcheck.attributes import attribute_of, display
 from tools.factcheck.evidence import EvidenceCandidate
 from tools.factcheck.lexicon import ATTRIBUTE_VALUES
 from tools.factcheck.models import Verdict
@@ -70,6 +71,15 @@ def _same_attribute(claim_q: Quantity, claim_next: str, ev_q: Quantity, ev_next:
     return claim_q.dimension == ev_q.dimension
 
 
+def _scoped(wanted: str | None, stated: str | None) -> bool:
+    """Whether a value stated for attribute ``stated`` can speak to a claim about ``wanted``.
+
+    A claim that names no attribute, and evidence that gives none, are unscoped; a value
+    given for another attribute ("24 months" of battery life) says nothing about this one.
+    """
+    return wanted is None or stated is None or stated == wanted
+
+
 def _enabled(q: Quantity, rules: ContradictionRules) -> bool:
     if q.kind == "price":
         return rules.prices
@@ -121,29 +131,49 @@ def check_quantities(
         if not _enabled(q, rules):
             continue
         q_next = _next_word_stem(claim, q.end, language)
-        matches = [i for i, c in enumerate(candidates) if any(q.same_value(e) for e in c.quantities)]
+        wanted = attribute_of(claim, q)
+        hits = [(i, k) for i, c in enumerate(candidates) for k, e in enumerate(c.quantities) if q.same_value(e)]
+        matches = sorted({i for i, k in hits if _scoped(wanted, candidates[i].attribute(k))})
+        elsewhere = [(i, k) for i, k in hits if not _scoped(wanted, candidates[i].attribute(k))]
         in_scope = [i for i in matches if _compatible(candidates[i].subjects, claim_subjects)]
         if in_scope:
             support.add(max(in_scope, key=lambda i: _overlap(claim_stems, candidates[i])))
             continue
-        label = describe(q)
+        label = display(wanted) or describe(q)
         rivals = [
-            (i, e)
+            (i, e, c.attribute(k) == wanted)
             for i, c in enumerate(candidates)
             if _can_contradict(c, claim_subjects)
-            for e in c.quantities
-            if _same_attribute(q, q_next, e, _next_word_stem(c.text, e.end, c.language))
+            for k, e in enumerate(c.quantities)
+            if _scoped(wanted, c.attribute(k))
+            and _same_attribute(q, q_next, e, _next_word_stem(c.text, e.end, c.language))
         ]
         if rivals:
-            claim_values = {c.value for c in claim_quantities}
-            best_i, best_e = max(
-                rivals, key=lambda r: (r[1].value not in claim_values, _overlap(claim_stems, candidates[r[0]]))
+            claim_values = {c.value for c in claim_quantities if c.dimension == q.dimension}
+            best_i, best_e, _ = max(
+                rivals,
+                key=lambda r: (
+                    r[2],
+                    r[1].value not in claim_values,
+                    r[2] and candidates[r[0]].is_row,  # a spec-table row is the canonical statement
+                    _overlap(claim_stems, candidates[r[0]]),
+                ),
             )
             findings.append(
                 Finding(
                     "contradicted",
                     f"{label} {q.surface} not in {where}; source says {best_e.surface}",
                     (best_i,),
+                )
+            )
+        elif elsewhere and not matches:
+            i, k = elsewhere[0]
+            findings.append(
+                Finding(
+                    "not_found",
+                    f"{label} {q.surface} not in {where}; {candidates[i].quantities[k].surface} there is the "
+                    f"{display(candidates[i].attribute(k))}",
+                    (i,),
                 )
             )
         elif matches and candidates[matches[0]].cited:

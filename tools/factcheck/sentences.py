@@ -7,10 +7,16 @@ split after ``.``, ``!`` or ``?`` when the next non-space character starts a new
 sentence, except after common German and English abbreviations. Text glued together
 without a space after the full stop ("...disabilities.A line scan...") is split too,
 because scraped corpora (SciFact in BEIR form) look like that.
+
+Markdown tables are not prose: each row (``| Weight | 5.8 kg |``) is its own unit,
+whatever punctuation it holds, and carries its cells and the table's header cells so
+that a value can be tied to the attribute it is given for. Header and ``|---|`` rows
+are not units.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -35,6 +41,13 @@ class Sentence:
     start: int
     end: int
     text: str
+    cells: tuple[str, ...] = ()  # a table row's cells, stripped; empty for prose
+    header: tuple[str, ...] = ()  # the header cells of the table the row belongs to
+
+    @property
+    def label(self) -> str:
+        """A table row's first cell (the attribute of a two-column spec table), else ""."""
+        return self.cells[0] if self.cells else ""
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -63,18 +76,73 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     return True
 
 
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.MULTILINE)
+# Where a new unit starts regardless of punctuation: a list item, a paragraph, a heading.
+_BLOCK_START = re.compile(r"\n(?=[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]|[ \t]*\n|#{1,6} )")
+_SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
+
+
+def _cells(row: str) -> tuple[str, ...]:
+    inner = row.strip()[1:-1]
+    return tuple(cell.strip() for cell in re.split(r"(?<!\\)\|", inner))
+
+
+def _is_separator(cells: tuple[str, ...]) -> bool:
+    return bool(cells) and all(_SEPARATOR_CELL.match(c.replace(" ", "")) for c in cells)
+
+
 def split_sentences(text: str) -> list[Sentence]:
-    """Split ``text`` into sentences with offsets; whitespace between them is dropped."""
+    """Split ``text`` into sentences with offsets; whitespace between them is dropped.
+
+    Markdown table rows come out one per unit (with ``cells`` and ``header``); the
+    prose around tables is split as usual.
+    """
     sentences: list[Sentence] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        if not _is_boundary(text, match):
+    rows = list(_TABLE_ROW.finditer(text))
+    prose_start = 0
+    header: tuple[str, ...] = ()
+    previous_end = -2
+    for n, row in enumerate(rows):
+        if row.start() > previous_end + 1:  # a new table begins
+            _split_prose(text, prose_start, row.start(), sentences)
+            header = ()
+        previous_end = row.end()
+        prose_start = row.end()
+        cells = _cells(row.group(0))
+        if _is_separator(cells):
             continue
-        end = match.end()
-        _append(text, start, end, sentences)
-        start = end
-    _append(text, start, len(text), sentences)
+        following = rows[n + 1] if n + 1 < len(rows) and rows[n + 1].start() == row.end() + 1 else None
+        if following is not None and _is_separator(_cells(following.group(0))):
+            header = cells
+            continue
+        start, end = row.start(), row.end()
+        while text[start].isspace():
+            start += 1
+        while text[end - 1].isspace():
+            end -= 1
+        sentences.append(Sentence(start=start, end=end, text=text[start:end], cells=cells, header=header))
+    _split_prose(text, prose_start, len(text), sentences)
     return sentences
+
+
+def _split_prose(text: str, begin: int, stop: int, out: list[Sentence]) -> None:
+    """Sentences of ``text[begin:stop]``; list items, paragraphs and headings always start new ones."""
+    starts = [begin, *(m.start() + 1 for m in _BLOCK_START.finditer(text, begin, stop)), stop]
+    for block_start, block_stop in itertools.pairwise(starts):
+        start = block_start
+        for match in _BOUNDARY.finditer(text, block_start, block_stop):
+            if not _is_boundary(text, match) or _is_list_marker(text, match.start()):
+                continue
+            end = match.end()
+            _append(text, start, end, out)
+            start = end
+        _append(text, start, block_stop, out)
+
+
+def _is_list_marker(text: str, dot: int) -> bool:
+    """Whether the ``.`` at ``dot`` ends the "3." of an ordered-list item."""
+    line_start = text.rfind("\n", 0, dot) + 1
+    return text[line_start:dot].strip().isdigit() and text[dot + 1 : dot + 2] in {" ", "\t"}
 
 
 def _append(text: str, start: int, end: int, out: list[Sentence]) -> None:
