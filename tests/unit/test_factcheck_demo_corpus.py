@@ -6,13 +6,14 @@ is ingested with the real loaders and chunker into the real embedded store.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.fakes import HashingEmbedder
-from tools.factcheck import Claim, FactChecker
+from tools.factcheck import Claim, ContradictionRules, FactChecker
 from tools.ingest.pipeline import IngestPipeline
 from tools.models import Chunk
 from tools.stores.embedded import EmbeddedHybridStore
@@ -42,28 +43,38 @@ CORRECT = [
 ]
 
 
+Corpus = tuple[dict[str, list[Chunk]], tuple[str, ...]]
+
+
 @pytest.fixture(scope="module")
-def demo_chunks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Chunk]]:
-    store = EmbeddedHybridStore(Path(tmp_path_factory.mktemp("demo")) / "index")
-    IngestPipeline(store, HashingEmbedder()).ingest(REPO_ROOT / "demo" / "corpus")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    folder = Path(tmp_path_factory.mktemp("demo"))
+    store = EmbeddedHybridStore(folder / "index")
+    IngestPipeline(store, HashingEmbedder(), public_terms_path=folder / "public.json").ingest(
+        REPO_ROOT / "demo" / "corpus"
+    )
     chunks = {doc: store.chunks_of_document(doc) for doc in {d for d, _ in PLANTED + CORRECT}}
     store.close()
-    return chunks
+    entries = json.loads((folder / "public.json").read_text(encoding="utf-8")).values()
+    return chunks, tuple(sorted({name for entry in entries for name in entry["products"]}))
 
 
-def check(demo_chunks: dict[str, list[Chunk]], document_id: str, text: str) -> str:
-    chunks = demo_chunks[document_id]
+def check(demo: Corpus, document_id: str, text: str, with_names: bool) -> str:
+    chunks = demo[0][document_id]
     claim = Claim(text=text, chunk_ids=[c.id for c in chunks])
     language = "de" if document_id.endswith("-de") else "en"
-    [verdict] = FactChecker().check([claim], {c.id: c for c in chunks}, language=language)
+    rules = ContradictionRules(known_products=demo[1] if with_names else ())
+    [verdict] = FactChecker(contradiction_rules=rules).check([claim], {c.id: c for c in chunks}, language=language)
     return verdict.verdict
 
 
-def test_every_planted_error_is_caught(demo_chunks: dict[str, list[Chunk]]) -> None:
-    missed = [text for doc, text in PLANTED if check(demo_chunks, doc, text) == "supported"]
+@pytest.mark.parametrize("with_names", [False, True], ids=["no-product-list", "catalogue-product-names"])
+def test_every_planted_error_is_caught(demo: Corpus, with_names: bool) -> None:
+    missed = [text for doc, text in PLANTED if check(demo, doc, text, with_names) == "supported"]
     assert missed == [], f"planted errors passed as supported: {missed}"
 
 
-def test_correct_facts_are_supported(demo_chunks: dict[str, list[Chunk]]) -> None:
-    refused = [text for doc, text in CORRECT if check(demo_chunks, doc, text) != "supported"]
+@pytest.mark.parametrize("with_names", [False, True], ids=["no-product-list", "catalogue-product-names"])
+def test_correct_facts_are_supported(demo: Corpus, with_names: bool) -> None:
+    refused = [text for doc, text in CORRECT if check(demo, doc, text, with_names) != "supported"]
     assert refused == []

@@ -41,3 +41,14 @@ def test_public_terms_and_judge_follow_settings(tmp_path: Path) -> None:
     capable = build_services(Settings(data_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1"))
     assert isinstance(capable.fact_checker.entailer, LLMEntailer)
     close_services(capable)
+
+
+def test_product_names_from_ingested_pages_reach_the_fact_checker(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    store = EmbeddedHybridStore(settings.index_dir)
+    build_ingest_pipeline(settings, store, HashingEmbedder()).ingest(REPO_ROOT / "demo" / "corpus" / "products")
+    store.close()
+    services = build_services(settings)
+    assert "Lumora Thermo 200" in services.fact_checker.rules.known_products
+    assert not any("Thermo 300" in name for name in services.fact_checker.rules.known_products), "draft page"
+    close_services(services)

@@ -48,6 +48,9 @@ class EvidenceCandidate:
         return self.attributes[index] if index < len(self.attributes) else None
 
 
+_SUBJECT_WINDOW = 30  # characters: a name starting this early is the sentence's subject
+
+
 def _chunk_subjects(chunk: Chunk, known: Sequence[str]) -> frozenset[str]:
     context = " ".join([chunk.title, *chunk.heading_path])
     keys = {n.key for n in find_names(context, known) if n.kind in _SUBJECT_KINDS}
@@ -61,7 +64,7 @@ def candidates_from_chunks(
     """Every sentence of every chunk, in chunk order, as an :class:`EvidenceCandidate`."""
     out: list[EvidenceCandidate] = []
     for chunk in chunks:
-        chunk_subjects = subjects = _chunk_subjects(chunk, known)
+        chunk_subjects = carried = _chunk_subjects(chunk, known)
         headings = list(reversed(chunk.heading_path))
         for ordinal, sentence in enumerate(split_sentences(chunk.text)):
             names = tuple(find_names(sentence.text, known))
@@ -74,8 +77,13 @@ def candidates_from_chunks(
                 attributes = row_attributes(sentence.cells, sentence.header, sentence.text, quantities)
             else:
                 named = frozenset(n.key for n in names if n.kind in _SUBJECT_KINDS)
-                if named:
-                    subjects = named
+                subjects = named or carried
+                # Only a product named at the start of a sentence (its grammatical subject) carries over
+                # to later sentences that name none: "It ... connects to the Hub 1. Price: EUR 59.90"
+                # is still about the page's thermostat, not the hub.
+                leading = frozenset(n.key for n in names if n.kind in _SUBJECT_KINDS and n.start <= _SUBJECT_WINDOW)
+                if leading:
+                    carried = leading
                 attributes = prose_attributes(sentence.text, quantities, headings[:1])
             out.append(
                 EvidenceCandidate(

@@ -9,6 +9,7 @@ file never stops the rest.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from tools.models import ApprovalStatus, Document
 from tools.stores.base import HybridStore
 
 ProgressCallback = Callable[[str, int, int], None]
+PRODUCT_DOC_TYPES = {"product_page", "catalog"}
 
 
 @dataclass
@@ -82,17 +84,21 @@ class IngestPipeline:
         self.public_terms_path = public_terms_path
 
     def _record_public_terms(self, documents: list[Document]) -> None:
-        """Titles and product ids of approved documents: public names the PII scrubber must not touch."""
+        """Public names of approved documents: titles and product ids (the PII scrubber leaves them alone)
+        and product names (the fact-checker compares them exactly)."""
         if self.public_terms_path is None:
             return
-        terms: dict[str, list[str]] = {}
+        terms: dict[str, dict[str, list[str]]] = {}
         if self.public_terms_path.exists():
             terms = json.loads(self.public_terms_path.read_text(encoding="utf-8"))
         for document in documents:
-            if document.approval_status == ApprovalStatus.APPROVED:
-                terms[document.id] = [document.title, *document.product_ids]
-            else:
+            if document.approval_status != ApprovalStatus.APPROVED:
                 terms.pop(document.id, None)
+                continue
+            products = []
+            if document.doc_type in PRODUCT_DOC_TYPES:
+                products.append(re.split(r"\s[–—-]\s", document.title, maxsplit=1)[0].strip())
+            terms[document.id] = {"terms": [document.title, *document.product_ids], "products": products}
         self.public_terms_path.parent.mkdir(parents=True, exist_ok=True)
         self.public_terms_path.write_text(json.dumps(terms, ensure_ascii=False, indent=1), encoding="utf-8")
 
