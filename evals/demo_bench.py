@@ -95,7 +95,7 @@ def main(warm_cache: Path | None = None, draft: bool = True, channel: str = "pro
                 stamps = [datetime.fromisoformat(e["at"]) for e in events]
                 starts = [stamps[0] - timedelta(seconds=to_interrupt - (stamps[-1] - stamps[0]).total_seconds())]
                 parts = [
-                    f"{e['node']} {(end - begin).total_seconds():.0f}s"
+                    f"{e['node']} {(end - begin).total_seconds():.1f}s"
                     for e, begin, end in zip(events, starts + stamps[:-1], stamps, strict=True)
                 ]
                 print("stages (seconds, from event timestamps): " + " → ".join(parts))

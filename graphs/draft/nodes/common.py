@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 def event(node: str, **details: Any) -> dict[str, Any]:
     """One entry of the run's event log (kept in state, shown to editors, never holds raw PII)."""
-    return {"node": node, "at": datetime.now(UTC).isoformat(timespec="seconds"), **details}
+    return {"node": node, "at": datetime.now(UTC).isoformat(timespec="milliseconds"), **details}
 
 
 def as_plain(value: Any) -> Any:
