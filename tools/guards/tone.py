@@ -13,7 +13,7 @@ from typing import Any
 
 from tools.guards.findings import GuardFinding, excerpt_of
 
-CHANNELS = ("seo_article", "product_description", "ad_copy", "crm_email")
+CHANNELS = ("seo_article", "product_description", "ad_copy", "crm_email", "landing_page")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ DEFAULT_LIMITS: dict[str, ChannelLimits] = {
     "product_description": ChannelLimits(max_words=400, max_chars=3000, max_exclamations=2, max_caps_words=1),
     "ad_copy": ChannelLimits(max_words=60, max_chars=300, max_exclamations=1, max_caps_words=1),
     "crm_email": ChannelLimits(max_words=600, max_exclamations=3, max_caps_words=2, formal_address=True),
+    "landing_page": ChannelLimits(max_words=800, max_exclamations=2, max_caps_words=2, max_sentence_words=35),
 }
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
