@@ -150,8 +150,9 @@ def _public_terms_file(settings: Settings) -> dict[str, dict[str, list[str]]]:
     path = public_terms_path(settings)
     if not path.exists():
         return {}
-    data: dict[str, dict[str, list[str]]] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    data = json.loads(path.read_text(encoding="utf-8"))
+    # Data dirs written before product names were recorded hold a plain list of terms per document.
+    return {doc: entry if isinstance(entry, dict) else {"terms": entry, "products": []} for doc, entry in data.items()}
 
 
 def load_public_terms(settings: Settings) -> tuple[str, ...]:
@@ -202,11 +203,25 @@ def build_guards(settings: Settings) -> GuardSuite:
 
 
 def prompt_channel_limits() -> dict[str, GuardLimits | dict[str, Any]]:
-    """Word and exclamation limits from each channel's prompt file: one source for writer and guard."""
+    """Length and exclamation limits from each channel's prompt file: one source for writer and guard.
+
+    ``max_chars`` is the longest text the drafting schema admits, so only an editor's
+    edit can exceed it.
+    """
     limits: dict[str, GuardLimits | dict[str, Any]] = {}
     for channel in CHANNELS:
         spec = ChannelLimits(**(load_prompt(f"draft/{channel}").metadata.get("limits") or {}))
-        limits[channel] = {"max_words": spec.max_words, "max_exclamations": spec.max_exclamations}
+        longest = (
+            spec.title_max_chars
+            + spec.meta_description_max_chars
+            + spec.max_sections * (80 + spec.section_max_chars)
+            + 2 * (2 + spec.max_sections)  # the blank lines full_text() puts between parts
+        )
+        limits[channel] = {
+            "max_words": spec.max_words,
+            "max_chars": longest,
+            "max_exclamations": spec.max_exclamations,
+        }
     return limits
 
 

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     embedded_llm_host: str = Field("127.0.0.1", description="Bind address of the embedded llama.cpp server.")
     embedded_llm_port: int = Field(8765, description="Port of the embedded llama.cpp server.")
     embedded_llm_threads: int = Field(2, description="CPU threads for the embedded model.")
-    embedded_llm_ctx: int = Field(4096, description="Context window of the embedded model.")
+    embedded_llm_ctx: int = Field(8192, description="Context window of the embedded model (SmolLM2: 8192).")
     embedded_llm_start_timeout_s: float = Field(120.0, description="How long to wait for health.")
 
     # --- Embeddings ------------------------------------------------------------------------
