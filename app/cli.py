@@ -280,6 +280,40 @@ def serve(
     uvicorn.run(create_app(lambda: _runner(settings)), host=host, port=port)
 
 
+llm_app = typer.Typer(help="Production model profiles (vLLM).", no_args_is_help=True)
+app.add_typer(llm_app, name="llm")
+
+
+@llm_app.command("profiles")
+def llm_profiles() -> None:
+    """List the vLLM profiles (AWQ, GPTQ, FP8)."""
+    from serving.profiles import PROFILES
+
+    table = Table("profile", "quantization", "model", "what for")
+    for profile in PROFILES.values():
+        table.add_row(profile.name, profile.quantization, profile.model, profile.description)
+    console.print(table)
+
+
+@llm_app.command("command")
+def llm_command(
+    profile: Annotated[str, typer.Argument(help="A profile from `copydesk llm profiles`.")],
+    host: Annotated[str, typer.Option(help="Host vLLM binds to.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="Port vLLM listens on.")] = 8000,
+    base_url: Annotated[str, typer.Option(help="URL copydesk reaches vLLM at.")] = "http://localhost:8000/v1",
+) -> None:
+    """Print the vLLM launch command and the COPYDESK_* settings that go with it."""
+    from serving.profiles import get_profile
+
+    try:
+        chosen = get_profile(profile)
+    except KeyError as exc:
+        _fail(str(exc.args[0]))
+    print(chosen.shell(host, port))
+    for key, value in chosen.settings(base_url).items():
+        print(f"export {key}='{value}'")
+
+
 def _mount_plugins() -> None:
     """Mount sub-apps registered under the ``copydesk.cli`` entry-point group (e.g. ``eval``)."""
     for plugin in entry_points(group="copydesk.cli"):
@@ -292,4 +326,3 @@ def _mount_plugins() -> None:
 def main() -> None:
     _mount_plugins()
     app()
-
