@@ -7,8 +7,12 @@ for Weaviate, changes what is put in here and nothing in the nodes.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from langgraph.runtime import Runtime
 
 from serving.structured import StructuredLLM
 from tools.embeddings import Embedder
@@ -55,3 +59,29 @@ class DraftServices:
         vector = self.embedder.embed_queries([text])[0]
         hits = self.store.hybrid(text, vector, alpha=self.options.alpha, limit=limit, filters=MetadataFilter())
         return [hit.chunk for hit in hits]
+
+
+_default_services: Callable[[], DraftServices] | None = None
+_default_lock = threading.Lock()
+_default_instance: DraftServices | None = None
+
+
+def set_default_services(factory: Callable[[], DraftServices] | None) -> None:
+    """Register how to build services when a caller passes no context (LangGraph tooling does not);
+    ``None`` unregisters."""
+    global _default_services, _default_instance
+    with _default_lock:
+        _default_services, _default_instance = factory, None
+
+
+def services_of(runtime: Runtime[DraftServices]) -> DraftServices:
+    """The run's services: the context it was invoked with, else the registered default (built once)."""
+    global _default_instance
+    if runtime.context is not None:
+        return runtime.context
+    with _default_lock:
+        if _default_instance is None:
+            if _default_services is None:
+                raise RuntimeError("no services: invoke the graph with context=DraftServices(...)")
+            _default_instance = _default_services()
+        return _default_instance

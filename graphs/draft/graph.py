@@ -13,7 +13,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
-from graphs.draft.context import DraftServices
+from graphs.draft.context import DraftServices, services_of
 from graphs.draft.nodes.brief import prepare_brief
 from graphs.draft.nodes.checks import blocking_problems, fact_check, guard
 from graphs.draft.nodes.drafting import revise, write_draft
@@ -27,7 +27,7 @@ def route_after_guard(state: DraftState, runtime: Any = None) -> str:
     """Problems go back to the writer until the revision budget is spent; then to the editor, marked."""
     if (state.get("decision") or {}).get("action") == "edit":
         return "review"
-    limit = runtime.context.options.max_revisions if runtime is not None else 2
+    limit = services_of(runtime).options.max_revisions if runtime is not None else 2
     if blocking_problems(state) and state.get("revision", 0) < limit:
         return "revise"
     return "review"
@@ -42,7 +42,7 @@ def route_after_review(state: DraftState, runtime: Any = None) -> str:
     if action == "edit":
         return "fact_check"
     if action == "reject":
-        limit = runtime.context.options.max_revisions if runtime is not None else 2
+        limit = services_of(runtime).options.max_revisions if runtime is not None else 2
         if decision.get("feedback") and state.get("revision", 0) < limit:
             return "revise"
         return "reject"

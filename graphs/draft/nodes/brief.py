@@ -6,7 +6,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from graphs.draft.context import DraftServices
+from graphs.draft.context import DraftServices, services_of
 from graphs.draft.nodes.common import as_plain, event
 from graphs.draft.state import DraftState
 from tools.guards import sanitize_text
@@ -23,7 +23,7 @@ def prepare_brief(state: DraftState, runtime: Runtime[DraftServices]) -> dict[st
     Injection spans are removed rather than merely flagged: whatever they say must
     never reach the drafting model, and the editor sees them listed in the review.
     """
-    services = runtime.context
+    services = services_of(runtime)
     brief = sanitize_text(state.get("brief") or "").strip()
     if not brief:
         raise EmptyBriefError("the brief is empty")

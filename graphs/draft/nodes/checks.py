@@ -6,7 +6,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from graphs.draft.context import DraftServices
+from graphs.draft.context import DraftServices, services_of
 from graphs.draft.nodes.common import as_plain, event
 from graphs.draft.state import DraftState
 from tools.content import DraftContent
@@ -16,7 +16,7 @@ from tools.pii import PseudonymMap
 
 def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Check every claim against the chunks its labels point to, then the approved corpus."""
-    services = runtime.context
+    services = services_of(runtime)
     draft = DraftContent.model_validate(state["draft"])
     label_to_chunks = {s["label"]: s.get("chunk_ids") or [s["chunk_id"]] for s in state.get("sources") or []}
     claims = [
@@ -35,7 +35,7 @@ def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, 
 
 def guard(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Pseudonymise personal data in the draft, then run the brand/tone/copying validators."""
-    services = runtime.context
+    services = services_of(runtime)
     language = state.get("language", "en")
     pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
     draft = DraftContent.model_validate(state["draft"])

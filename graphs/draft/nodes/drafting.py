@@ -6,7 +6,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from graphs.draft.context import DraftServices
+from graphs.draft.context import DraftServices, services_of
 from graphs.draft.nodes.common import event
 from graphs.draft.nodes.retrieval import LANGUAGE_NAMES
 from graphs.draft.state import DraftState
@@ -34,7 +34,7 @@ def channel_limits(channel: str, version: int | None = None) -> ChannelLimits:
 
 def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Structured drafting call: title, meta description, sections, and claims citing source labels."""
-    services = runtime.context
+    services = services_of(runtime)
     channel = state["channel"]
     sources = state.get("sources") or []
     if not sources:

@@ -8,7 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
-from graphs.draft.context import DraftServices
+from graphs.draft.context import DraftServices, services_of
 from graphs.draft.nodes.common import as_plain, event
 from graphs.draft.state import DraftState
 from prompts import load_prompt
@@ -36,7 +36,7 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
     If the model fails twice, retrieval still runs on the brief alone: a weaker
     search beats a failed run, and the event log says it happened.
     """
-    services = runtime.context
+    services = services_of(runtime)
     brief = state["scrubbed_brief"]
     prompt = load_prompt("rewrite/queries", services.options.prompt_versions.get("rewrite/queries"))
     messages = prompt.render_messages(
@@ -62,7 +62,7 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
 
 def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Hybrid search for every query, approved documents in the run's language only, fused."""
-    services = runtime.context
+    services = services_of(runtime)
     options = services.options
     filters = MetadataFilter(language=state.get("language", "en"), valid_on=date.today())
     retriever = MultiQueryRetriever(
@@ -86,7 +86,7 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
 
 def rerank(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Re-order the fused candidates against the brief with the configured reranker (none: keep fusion order)."""
-    services = runtime.context
+    services = services_of(runtime)
     hits = [SearchHit.model_validate(c) for c in state.get("candidates", [])]
     if services.reranker is None or not hits:
         return {"events": [event("rerank", reranker="none")]}
@@ -103,7 +103,7 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
 
     Sources get short labels (S1, S2, ...) that the drafting model cites.
     """
-    services = runtime.context
+    services = services_of(runtime)
     options = services.options
     hits = [SearchHit.model_validate(c) for c in state.get("candidates", [])]
     pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})

@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import BaseModel, ValidationError, model_validator
 
-from graphs.draft.context import DraftServices
+from graphs.draft.context import DraftServices, services_of
 from graphs.draft.nodes.checks import blocking_problems
 from graphs.draft.nodes.common import event
 from graphs.draft.state import DraftState
@@ -80,7 +80,7 @@ def review(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]
 
 def publish_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Render HTML with inline citations and JSON-LD into the output folder."""
-    services = runtime.context
+    services = services_of(runtime)
     draft = DraftContent.model_validate(state["draft"])
     sources = [
         SourceRef(
