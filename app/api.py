@@ -17,6 +17,7 @@ from typing import Any, Literal
 from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from app.editor import editor_router
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
 from app.runs import RunRecord
 from app.worker import RunWorker
@@ -127,6 +128,8 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
     def worker() -> RunWorker:
         result: RunWorker = app.state.worker
         return result
+
+    app.include_router(editor_router(runner, worker))
 
     @app.get("/healthz")
     def health() -> dict[str, str]:

@@ -75,7 +75,7 @@ def test_fact_check_failure_goes_back_to_the_writer_with_the_reason(harness_fact
     assert view.review["revision"] == 1
     assert [v["verdict"] for v in view.review["verdicts"]] == ["supported"]
     second_prompt = harness.services.llm.prompts_for("draft")[1]
-    assert ("39.90" in second_prompt and "not_found" in second_prompt) or "contradicted" in second_prompt
+    assert "39.90" in second_prompt and ("not_found" in second_prompt or "contradicted" in second_prompt)
 
 
 def test_revise_limit_reached_reaches_editor_marked_and_blocks_approval(harness_factory) -> None:
