@@ -90,7 +90,8 @@ class IngestPipeline:
             return
         terms: dict[str, dict[str, list[str]]] = {}
         if self.public_terms_path.exists():
-            terms = json.loads(self.public_terms_path.read_text(encoding="utf-8"))
+            stored = json.loads(self.public_terms_path.read_text(encoding="utf-8"))
+            terms = {doc: e if isinstance(e, dict) else {"terms": e, "products": []} for doc, e in stored.items()}
         for document in documents:
             if document.approval_status != ApprovalStatus.APPROVED:
                 terms.pop(document.id, None)
