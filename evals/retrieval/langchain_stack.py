@@ -25,7 +25,7 @@ def _lookup_embeddings() -> Any:
             self.vectors: dict[str, list[float]] = {}
 
         def embed_documents(self, texts: list[str]) -> list[list[float]]:
-            raise NotImplementedError("passages are added with precomputed vectors")
+            raise RuntimeError("the benchmark adds passages with precomputed vectors; nothing may embed them here")
 
         def embed_query(self, text: str) -> list[float]:
             return self.vectors[text]
