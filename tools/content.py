@@ -127,3 +127,10 @@ def draft_json_schema(limits: ChannelLimits, source_labels: list[str]) -> dict[s
         "additionalProperties": False,
     }
     return copy.deepcopy(schema)
+
+
+def channel_limits(channel: str, version: int | None = None) -> ChannelLimits:
+    """A channel's output limits, read from the front matter of its drafting prompt."""
+    from prompts import load_prompt
+
+    return ChannelLimits(**(load_prompt(f"draft/{channel}", version).metadata.get("limits") or {}))

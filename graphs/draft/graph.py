@@ -7,10 +7,9 @@ prepare_brief → rewrite_queries → retrieve → rerank → select_sources →
 
 from __future__ import annotations
 
-from typing import Any
-
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
 from graphs.draft.context import DraftServices, services_of
@@ -23,17 +22,17 @@ from graphs.draft.state import DraftInput, DraftState
 from graphs.draft.tracing import traced
 
 
-def route_after_guard(state: DraftState, runtime: Any = None) -> str:
+def route_after_guard(state: DraftState, runtime: Runtime[DraftServices]) -> str:
     """Problems go back to the writer until the revision budget is spent; then to the editor, marked."""
     if (state.get("decision") or {}).get("action") == "edit":
         return "review"
-    limit = services_of(runtime).options.max_revisions if runtime is not None else 2
+    limit = services_of(runtime).options.max_revisions
     if blocking_problems(state) and state.get("revision", 0) < limit:
         return "revise"
     return "review"
 
 
-def route_after_review(state: DraftState, runtime: Any = None) -> str:
+def route_after_review(state: DraftState, runtime: Runtime[DraftServices]) -> str:
     """Follow the editor's decision; an invalid or refused decision waits for the editor again."""
     decision = state.get("decision") or {}
     action = decision.get("action")
@@ -42,7 +41,7 @@ def route_after_review(state: DraftState, runtime: Any = None) -> str:
     if action == "edit":
         return "fact_check"
     if action == "reject":
-        limit = services_of(runtime).options.max_revisions if runtime is not None else 2
+        limit = services_of(runtime).options.max_revisions
         if decision.get("feedback") and state.get("revision", 0) < limit:
             return "revise"
         return "reject"

@@ -26,12 +26,6 @@ class NoSourcesError(RuntimeError):
     """Nothing approved matched the brief: drafting without sources would be ungrounded."""
 
 
-def channel_limits(channel: str, version: int | None = None) -> ChannelLimits:
-    """A channel's output limits, read from its prompt file."""
-    prompt = load_prompt(f"draft/{channel}", version)
-    return ChannelLimits(**(prompt.metadata.get("limits") or {}))
-
-
 def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Structured drafting call: title, meta description, sections, and claims citing source labels."""
     services = services_of(runtime)
