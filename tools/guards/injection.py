@@ -3,8 +3,8 @@
 Source documents and briefs are *data* for the drafting model; text in them that talks
 to the model ("ignore previous instructions", "you are now", "ignoriere alle vorherigen
 Anweisungen", fake role tags) is an attack or an accident, and either way must not reach
-the prompt as is. Detection runs on a normalised copy (NFKC, zero-width characters
-removed, whitespace collapsed) so "i\u200bgnore" or full-width letters do not evade it;
+the prompt as is. Detection runs on a normalised copy (:func:`tools.textnorm.fold`: NFKC,
+zero-width characters removed, confusable letters folded, whitespace collapsed) so "i\u200bgnore" or full-width letters do not evade it;
 offsets are mapped back to the original text. :func:`neutralize_injections` replaces the
 flagged spans so a chunk can still be used for its facts.
 """
@@ -12,12 +12,11 @@ flagged spans so a chunk can still be used for its facts.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from tools.guards.findings import GuardFinding, excerpt_of
+from tools.textnorm import INVISIBLE, fold
 
-_ZERO_WIDTH = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
 
 _PREV = r"(?:previous|prior|above|earlier|preceding|foregoing|all|any|your|the|these|those|system|original)"
 _INSTR = r"(?:instructions?|prompts?|rules|directions|guidelines|commands|orders|context|constraints|messages)"
@@ -119,29 +118,12 @@ RULES: tuple[_Rule, ...] = (
 )
 
 
-def _normalise(text: str) -> tuple[str, list[int]]:
-    """NFKC-normalised text without zero-width characters, whitespace collapsed, with index map."""
-    out: list[str] = []
-    index: list[int] = []
-    prev_space = False
-    for i, ch in enumerate(text):
-        if ch in _ZERO_WIDTH:
-            continue
-        for c in unicodedata.normalize("NFKC", ch):
-            is_space = c.isspace() and c != "\n"
-            if is_space and prev_space:
-                continue
-            out.append(" " if is_space else c)
-            index.append(i)
-            prev_space = is_space
-    return "".join(out), index
-
-
 def detect_injection(text: str) -> list[GuardFinding]:
     """Findings (severity ``block``) for every instruction-like span in ``text``."""
     if not text:
         return []
-    norm, index = _normalise(text)
+    folded = fold(text, casefold=False)
+    norm, index = folded.text, folded.index
     spans: list[tuple[int, int, _Rule]] = []
     for rule in RULES:
         flags = re.MULTILINE if rule.name in {"role_tag", "new_instructions"} else 0
@@ -160,7 +142,7 @@ def detect_injection(text: str) -> list[GuardFinding]:
                 "prompt_injection", "block", f"{rule.reason} ({rule.name})", start, end, excerpt_of(text, start, end)
             )
         )
-    hidden = [i for i, ch in enumerate(text) if ch in _ZERO_WIDTH]
+    hidden = [i for i, ch in enumerate(text) if ch in INVISIBLE]
     if hidden and findings:
         findings.append(
             GuardFinding(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import html
 import re
 
+from tools.textnorm import INVISIBLE
+
 _PLACEHOLDER = re.compile(r"<([A-Z][A-Z]*(?:_[A-Z]+)*_\d+|[A-Z]+_[A-Z_]+|PERSON|ADDRESS|LOCATION)>")
 _BLOCKS = re.compile(
     r"<\s*(script|style|iframe|object|embed|noscript|template|svg|math)\b[^>]*>.*?<\s*/\s*\1\s*>",
@@ -24,7 +26,7 @@ _TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?][^<>]*>")
 _DANGLING_TAG = re.compile(r"<(?=\s*/?\s*[a-zA-Z!?])")  # a "<" that would open a tag: drop the "<"
 _SCHEME = re.compile(r"(?i)\b(?:javascript|vbscript|livescript)\s*:|\bdata\s*:\s*text/html[^\s)]*")
 _HANDLER = re.compile(r"(?i)\bon[a-z]{3,20}\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)")
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_ZERO_WIDTH = re.compile("[" + "".join(sorted(INVISIBLE)) + "]")
 
 
 def _strip_once(text: str) -> str:
