@@ -1,24 +1,45 @@
-"""Editor web pages: the runs waiting for review, one run with its checks, and the three decisions.
+"""The editor's desk: the queue, one draft side by side with its sources, and the decisions.
 
 Server-rendered HTML (Jinja2, autoescaped) over the same runner and worker as the
 JSON API, so a decision made here and one made with ``curl`` are the same thing.
-Forms post back and redirect to the run page, which refreshes while work is running.
+Forms work without JavaScript (post, redirect); ``static/desk.js`` adds the source
+panel, in-place editing with a re-check that stays on the page, and keyboard
+shortcuts. Every decision records :func:`app.desk_context.identity_of`.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from app.runner import DraftRunner, RunError, RunNotFoundError
+from app.desk_context import UI_COOKIE, identity_of, page_context, safe_next
+from app.desk_diff import draft_diff, model_draft
+from app.desk_edit import EditError, draft_from_form
+from app.desk_i18n import UI_LANGUAGES, normalise_language
+from app.desk_view import age_label, age_seconds, build_desk, neighbours, next_after_decision, queue_row, waiting_order
+from app.runner import DraftRunner, RunError, RunNotFoundError, RunView
 from app.worker import RunWorker
+from tools.content import CHANNELS
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+STATIC = {"desk.css": "text/css; charset=utf-8", "desk.js": "text/javascript; charset=utf-8"}
+# Pages load nothing from elsewhere: no CDN, no inline script, frames only from this app.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
+)
+STATUSES = ("awaiting_review", "queued", "running", "failed", "published", "rejected", "cancelled")
+NOTICES = {"approve", "reject", "reject_final", "edit", "retry", "refused", "need_feedback", "queue_empty"}
+QUEUE_LIMIT = 100
+_RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 _CLAIM_LINE = re.compile(r"^(?P<text>.*?)\s*\[(?P<sources>[^\]]*)\]\s*$")
 
 
@@ -38,6 +59,40 @@ def parse_claims(text: str) -> list[dict[str, Any]]:
     return claims
 
 
+def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    """A desk page with the shared context (identity, CSRF token, UI language) and a strict CSP."""
+    response = TEMPLATES.TemplateResponse(request, template, page_context(request, **values), status_code=status_code)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def chunk_lookup(runner: DraftRunner) -> Any:
+    """Document metadata (title, version, validity) of chunks from the store; nothing on a store error."""
+
+    def lookup(chunk_ids: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
+        try:
+            chunks = runner.services.store.get_chunks(list(dict.fromkeys(chunk_ids)))
+        except Exception:  # a store that cannot answer must not take the page down
+            return {}
+        return {
+            c.id: {
+                "title": c.title,
+                "document_id": c.document_id,
+                "version": c.version,
+                "valid_from": c.valid_from,
+                "valid_until": c.valid_until,
+            }
+            for c in chunks
+        }
+
+    return lookup
+
+
 def editor_router(runner: Any, worker: Any) -> APIRouter:
     """Routes bound to callables that return the app's runner and worker."""
     router = APIRouter(prefix="/editor", include_in_schema=False)
@@ -45,74 +100,214 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
     def current() -> tuple[DraftRunner, RunWorker]:
         return runner(), worker()
 
-    def decide(run_id: str, decision: dict[str, Any]) -> RedirectResponse:
-        run, work = current()
+    def load(run_id: str) -> RunView:
+        if not _RUN_ID.match(run_id):
+            raise HTTPException(404, f"unknown run {run_id!r}")
         try:
-            view = run.get(run_id)
+            view: RunView = current()[0].get(run_id)
         except RunNotFoundError as exc:
             raise HTTPException(404, str(exc)) from exc
+        return view
+
+    def waiting() -> list[str]:
+        return waiting_order(current()[0].list(limit=10_000))
+
+    def after_decision(run_id: str, notice: str) -> RedirectResponse:
+        """The next waiting draft (the queue when none is left), with a note on what just happened."""
+        target = next_after_decision(waiting(), run_id)
+        where = f"/editor/runs/{target}" if target else "/editor"
+        return RedirectResponse(f"{where}?notice={notice}&run={run_id}", status_code=303)
+
+    def decide(request: Request, run_id: str, decision: dict[str, Any]) -> None:
+        view = load(run_id)
+        _, work = current()
         if view.status != "awaiting_review" or work.busy(run_id):
             raise HTTPException(409, f"run {run_id} is not waiting for an editor (status: {view.status})")
-        work.resume(run_id, decision)
-        return RedirectResponse(f"/editor/runs/{run_id}", status_code=303)
+        work.resume(run_id, {**decision, "editor": identity_of(request).name})
 
     @router.get("", response_class=HTMLResponse)
-    def runs_page(request: Request) -> HTMLResponse:
-        run, _ = current()
-        runs = run.list(limit=200)
-        waiting = [r for r in runs if r.status == "awaiting_review"]
-        ordered = waiting + [r for r in runs if r.status != "awaiting_review"]
-        return TEMPLATES.TemplateResponse(request, "runs.html", {"runs": ordered, "waiting": waiting})
+    def queue_page(
+        request: Request,
+        status: str = "awaiting_review",
+        channel: str = "",
+        language: str = "",
+        campaign: str = "",
+        sort: str = "oldest",
+        notice: str = "",
+        run: str = "",
+    ) -> HTMLResponse:
+        run_, _ = current()
+        records = run_.list(limit=10_000)
+        counts = Counter(r.status for r in records)
+        campaigns = sorted({r.campaign_id for r in records if r.campaign_id})
+        status = status if status in (*STATUSES, "all") else "awaiting_review"
+        channel = channel if channel in CHANNELS else ""
+        language = language if language in UI_LANGUAGES else ""
+        campaign = campaign if campaign in campaigns else ""
+        sort = sort if sort in ("oldest", "newest") else "oldest"
+        chosen = [
+            r
+            for r in records
+            if (status == "all" or r.status == status)
+            and (not channel or r.channel == channel)
+            and (not language or r.language == language)
+            and (not campaign or r.campaign_id == campaign)
+        ]
+        chosen.sort(key=lambda r: (r.created_at, r.run_id), reverse=sort == "newest")
+        rows = []
+        for record in chosen[:QUEUE_LIMIT]:
+            try:
+                view = run_.get(record.run_id)
+                rows.append(queue_row(record, view.state, view.review))
+            except RunError:
+                rows.append(queue_row(record, None, None))
+        return render(
+            request,
+            "runs.html",
+            rows=rows,
+            total=len(chosen),
+            counts=counts,
+            statuses=STATUSES,
+            channels=CHANNELS,
+            languages=UI_LANGUAGES,
+            campaigns=campaigns,
+            filters={"status": status, "channel": channel, "language": language, "campaign": campaign, "sort": sort},
+            age_label=age_label,
+            notice=notice if notice in NOTICES else "",
+            notice_run=run if _RUN_ID.match(run or "") else "",
+        )
 
-    @router.get("/runs/{run_id}", response_class=HTMLResponse)
-    def run_page(request: Request, run_id: str) -> HTMLResponse:
-        run, work = current()
-        try:
-            view = run.get(run_id)
-        except RunNotFoundError as exc:
-            raise HTTPException(404, str(exc)) from exc
+    def run_context(request: Request, run_id: str, notice: str = "", notice_run: str = "") -> dict[str, Any]:
+        view = load(run_id)
+        run_, work = current()
         busy = work.busy(run_id) or view.status in ("queued", "running")
         review = None if busy else view.review
-        pii_kinds = sorted({str(f.get("entity_type")) for f in (review or {}).get("pii_findings", [])})
-        context = {
+        state = view.state
+        order = waiting()
+        previous, following = neighbours(order, run_id)
+        desk = build_desk(review, chunk_lookup(run_)) if review else None
+        diff = []
+        if review and any(e.get("node") == "review" and e.get("action") == "edit" for e in state.get("events") or []):
+            diff = draft_diff(model_draft(run_.graph, run_id), review.get("draft"))
+        record = run_.registry.get(run_id)
+        draft = (review or {}).get("draft") or state.get("draft") or {}
+        return {
             "run": view,
+            "record": record,
             "status": "running" if busy and view.status == "awaiting_review" else view.status,
             "busy": busy,
             "refresh": 2 if busy else None,
             "review": review,
-            "draft": (review or {}).get("draft") or {},
-            "pii_kinds": pii_kinds,
+            "draft": draft,
+            "desk": desk,
+            "diff": diff,
+            "draft_lang": (review or {}).get("language") or state.get("language") or "en",
+            "channel": state.get("channel") or (record.channel if record else ""),
+            "campaign": state.get("campaign_id") or (record.campaign_id if record else None),
+            "revision": int(state.get("revision", 0) or 0),
+            "age_s": age_seconds(record.created_at) if record is not None else 0.0,
+            "previous": previous,
+            "next": following,
+            "position": order.index(run_id) + 1 if run_id in order else None,
+            "waiting_total": len(order),
+            "notice": notice if notice in NOTICES else "",
+            "notice_run": notice_run if _RUN_ID.match(notice_run or "") else "",
         }
-        return TEMPLATES.TemplateResponse(request, "run.html", context)
 
-    @router.post("/runs/{run_id}/approve")
-    def approve(run_id: str) -> RedirectResponse:
-        return decide(run_id, {"action": "approve", "editor": "editor"})
+    @router.get("/runs/{run_id}", response_class=HTMLResponse)
+    def run_page(request: Request, run_id: str, notice: str = "", run: str = "") -> HTMLResponse:
+        context = run_context(request, run_id, notice, run)
+        return render(request, "run.html", age_label=age_label, **context)
+
+    @router.get("/runs/{run_id}/status.json")
+    def run_status(run_id: str) -> JSONResponse:
+        view = load(run_id)
+        _, work = current()
+        busy = work.busy(run_id) or view.status in ("queued", "running")
+        status = "running" if busy and view.status == "awaiting_review" else view.status
+        blocking = len((view.review or {}).get("blocking") or []) if not busy else None
+        return JSONResponse(
+            {"run_id": run_id, "status": status, "busy": busy, "blocking": blocking, "error": view.error}
+        )
+
+    @router.post("/runs/{run_id}/approve", response_model=None)
+    def approve(request: Request, run_id: str) -> Response:
+        view = load(run_id)
+        problems = list((view.review or {}).get("blocking") or [])
+        if view.status == "awaiting_review" and problems:
+            if wants_json(request):
+                return JSONResponse({"status": "refused", "problems": problems}, status_code=409)
+            return RedirectResponse(f"/editor/runs/{run_id}?notice=refused", status_code=303)
+        decide(request, run_id, {"action": "approve"})
+        if wants_json(request):
+            return JSONResponse({"status": "running", "next": next_after_decision(waiting(), run_id)}, status_code=202)
+        return after_decision(run_id, "approve")
 
     @router.post("/runs/{run_id}/reject")
-    def reject(run_id: str, feedback: Annotated[str, Form()] = "") -> RedirectResponse:
-        return decide(run_id, {"action": "reject", "feedback": feedback.strip(), "editor": "editor"})
+    def reject(request: Request, run_id: str, feedback: Annotated[str, Form()] = "") -> RedirectResponse:
+        text = feedback.strip()
+        if not text:
+            load(run_id)
+            return RedirectResponse(f"/editor/runs/{run_id}?notice=need_feedback", status_code=303)
+        decide(request, run_id, {"action": "reject", "feedback": text[:4000]})
+        return after_decision(run_id, "reject")
 
-    @router.post("/runs/{run_id}/edit")
-    async def edit(run_id: str, request: Request) -> RedirectResponse:
+    @router.get("/runs/{run_id}/reject-final", response_class=HTMLResponse)
+    def confirm_reject(request: Request, run_id: str) -> HTMLResponse:
+        view = load(run_id)
+        if view.status != "awaiting_review":
+            raise HTTPException(409, f"run {run_id} is not waiting for an editor (status: {view.status})")
+        return render(request, "confirm.html", run=view, draft_lang=view.state.get("language") or "en")
+
+    @router.post("/runs/{run_id}/reject-final", response_model=None)
+    def reject_final(request: Request, run_id: str, confirm: Annotated[str, Form()] = "") -> Response:
+        if confirm != "yes":
+            load(run_id)
+            return RedirectResponse(f"/editor/runs/{run_id}/reject-final", status_code=303)
+        decide(request, run_id, {"action": "reject", "feedback": ""})
+        return after_decision(run_id, "reject_final")
+
+    @router.post("/runs/{run_id}/edit", response_model=None)
+    async def edit(request: Request, run_id: str) -> Response:
+        view = load(run_id)
         form = await request.form()
+        old = (view.review or {}).get("draft") or view.state.get("draft") or {}
+        explicit = parse_claims(str(form["claims"])) if "claims" in form else None
         try:
-            count = int(str(form.get("sections", "0")))
-        except ValueError as exc:
-            raise HTTPException(422, "malformed edit form") from exc
-        draft = {
-            "title": str(form.get("title", "")).strip(),
-            "meta_description": str(form.get("meta_description", "")).strip(),
-            "sections": [
-                {"heading": str(form.get(f"heading_{i}", "")).strip(), "body": str(form.get(f"body_{i}", "")).strip()}
-                for i in range(count)
-            ],
-            "claims": parse_claims(str(form.get("claims", ""))),
-        }
-        editor = str(form.get("editor", "editor")).strip() or "editor"
-        try:
-            return decide(run_id, {"action": "edit", "draft": draft, "editor": editor})
-        except RunError as exc:
-            raise HTTPException(422, str(exc)) from exc
+            draft = draft_from_form(old, {k: v for k, v in form.items() if isinstance(v, str)}, explicit)
+        except EditError as exc:
+            t = page_context(request)["t"]
+            message = t(exc.key, **exc.values)
+            if wants_json(request):
+                return JSONResponse({"status": "invalid", "message": message}, status_code=422)
+            raise HTTPException(422, message) from exc
+        decide(request, run_id, {"action": "edit", "draft": draft})
+        if wants_json(request):
+            return JSONResponse({"status": "running", "poll": f"/editor/runs/{run_id}/status.json"}, status_code=202)
+        return RedirectResponse(f"/editor/runs/{run_id}?notice=edit&run={run_id}", status_code=303)
+
+    @router.post("/runs/{run_id}/retry")
+    def retry(run_id: str) -> RedirectResponse:
+        view = load(run_id)
+        _, work = current()
+        if view.status != "failed" or work.busy(run_id):
+            raise HTTPException(409, f"run {run_id} has not failed (status: {view.status})")
+        work.retry(run_id)
+        return RedirectResponse(f"/editor/runs/{run_id}?notice=retry&run={run_id}", status_code=303)
+
+    @router.post("/ui-language")
+    def ui_language(lang: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> RedirectResponse:
+        chosen = normalise_language(lang)
+        response = RedirectResponse(safe_next(next), status_code=303)
+        if chosen:
+            response.set_cookie(UI_COOKIE, chosen, max_age=365 * 86400, httponly=True, samesite="strict")
+        return response
+
+    @router.get("/static/{name}")
+    def static(name: str) -> Response:
+        if name not in STATIC:
+            raise HTTPException(404, "no such file")
+        body = (HERE / "static" / name).read_bytes()
+        return Response(body, media_type=STATIC[name], headers={"Cache-Control": "no-cache"})
 
     return router

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,6 +92,15 @@ def _cite(text: str, numbers: dict[str, int]) -> Markup:
     return Markup(_CITATION.sub(replace, escaped))
 
 
+def citation_numbers(draft: DraftContent | Mapping[str, Any], labels: Sequence[str]) -> dict[str, int]:
+    """The reader's citation numbers: sources actually cited, numbered in source order (all when none is)."""
+    data = draft.model_dump() if isinstance(draft, DraftContent) else draft
+    used = {label for sec in data.get("sections") or [] for label in _CITATION.findall(sec.get("body") or "")}
+    used |= {str(label) for claim in data.get("claims") or [] for label in claim.get("sources") or []}
+    cited = [label for label in labels if label in used] or list(labels)
+    return {label: i + 1 for i, label in enumerate(cited)}
+
+
 def build_jsonld(
     draft: DraftContent,
     *,
@@ -134,10 +144,8 @@ def render_html(
     jsonld: dict[str, Any],
 ) -> str:
     """The publishable page. Only sources actually cited are numbered and listed."""
-    used = {label for sec in draft.sections for label in _CITATION.findall(sec.body)}
-    used |= {label for claim in draft.claims for label in claim.sources}
-    cited = [s for s in sources if s.label in used] or sources
-    numbers = {s.label: i + 1 for i, s in enumerate(cited)}
+    numbers = citation_numbers(draft, [s.label for s in sources])
+    cited = [s for s in sources if s.label in numbers]
     sections = [{"heading": s.heading, "body": _cite(s.body, numbers)} for s in draft.sections]
     jsonld_text = json.dumps(jsonld, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
     return _ENV.from_string(_TEMPLATE).render(
