@@ -16,7 +16,7 @@ from typing import Any
 
 from app.desk_view import draft_fields, field_kind
 
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+_TOKEN = re.compile(r"\s+|\d+(?:[.,]\d+)*|\w+|[^\w\s]")
 
 
 @dataclass

@@ -62,7 +62,11 @@ def carry_claims(old_draft: Mapping[str, Any], new_draft: Mapping[str, Any]) -> 
     """The old draft's claims rewritten to the new draft's sentences (see the module docstring)."""
     claims = [dict(c) for c in old_draft.get("claims") or []]
     old_sentences = _sentences_by_field(old_draft)
-    assignment = assign_claims([str(c.get("text") or "") for c in claims], [s.text for s in old_sentences])
+    assignment = assign_claims(
+        [str(c.get("text") or "") for c in claims],
+        [s.text for s in old_sentences],
+        [s.field.endswith(".body") for s in old_sentences],
+    )
     new_by_field: dict[str, list[str]] = {}
     for located in _sentences_by_field(new_draft):
         new_by_field.setdefault(located.field, []).append(located.text)

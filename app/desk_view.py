@@ -76,29 +76,55 @@ def strip_citations(text: str) -> str:
     return _CITATION_WITH_SPACE.sub("", text).strip()
 
 
+_STOPWORDS = frozenset(
+    "a an the it its is are was be this that and or of to in on for with at by as "
+    "der die das den dem des ein eine einen einem es ist sind und oder von zu im in mit für auf am an".split()
+)
+
+
 def _tokens(text: str) -> set[str]:
-    return set(_WORD.findall(fold_text(strip_citations(text))))
+    return {w for w in _WORD.findall(fold_text(strip_citations(text))) if w not in _STOPWORDS}
 
 
 def match_score(claim: str, sentence: str) -> float:
-    """Share of the claim's words the sentence contains (1.0: every word of the claim is there)."""
-    claim_words = _tokens(claim)
-    if not claim_words:
+    """How surely ``sentence`` states ``claim``: shared content words over the shorter of the two.
+
+    Every number of the claim must be in the sentence (a price claim is not the capacity
+    sentence), and two words at least must be shared, so a bare product name in a title
+    never takes a claim.
+    """
+    claim_words, sentence_words = _tokens(claim), _tokens(sentence)
+    if not claim_words or not sentence_words:
         return 0.0
-    return len(claim_words & _tokens(sentence)) / len(claim_words)
+    if {w for w in claim_words if w.isdigit()} - sentence_words:
+        return 0.0
+    shared = claim_words & sentence_words
+    if len(shared) < 2:
+        return 0.0
+    return len(shared) / min(len(claim_words), len(sentence_words))
 
 
-def assign_claims(claims: Sequence[str], sentences: Sequence[str]) -> dict[int, int]:
-    """Claim index → index of the sentence that states it (best match above the threshold)."""
+def assign_claims(claims: Sequence[str], sentences: Sequence[str], prefer: Sequence[bool] = ()) -> dict[int, int]:
+    """Claim index → index of the sentence that states it (best match above the threshold).
+
+    Sentences flagged in ``prefer`` (the bodies) are tried first; the others (title,
+    headings) only take a claim no preferred sentence states.
+    """
     assigned: dict[int, int] = {}
     for c_index, claim in enumerate(claims):
-        best, best_score = -1, CLAIM_MATCH_THRESHOLD
-        for s_index, sentence in enumerate(sentences):
-            score = match_score(claim, sentence)
-            if score > best_score + 1e-9:
-                best, best_score = s_index, score
-        if best >= 0:
-            assigned[c_index] = best
+        for preferred in (True, False):
+            best, best_score = -1, CLAIM_MATCH_THRESHOLD - 1e-9
+            for s_index, sentence in enumerate(sentences):
+                if prefer and bool(prefer[s_index]) != preferred:
+                    continue
+                score = match_score(claim, sentence)
+                if score > best_score + 1e-9:
+                    best, best_score = s_index, score
+            if best >= 0:
+                assigned[c_index] = best
+                break
+            if not prefer:
+                break
     return assigned
 
 
@@ -188,7 +214,9 @@ def derive_sentences(
     entries: list[tuple[str, str, int, int]] = []
     for key, text in draft_fields(draft):
         entries.extend((key, text[a:b], a, b) for a, b in sentence_spans(text))
-    assignment = assign_claims([p[0] for p in pairs], [e[1] for e in entries])
+    assignment = assign_claims(
+        [p[0] for p in pairs], [e[1] for e in entries], [e[0].endswith(".body") for e in entries]
+    )
     by_sentence: dict[int, list[int]] = {}
     for c_index, s_index in assignment.items():
         by_sentence.setdefault(s_index, []).append(c_index)
