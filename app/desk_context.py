@@ -33,7 +33,7 @@ LOCAL_IDENTITY = LocalIdentity()
 def identity_of(request: Request) -> Any:
     """``request.state.identity`` (set by the auth middleware), else the local single-user identity."""
     found = getattr(request.state, "identity", None)
-    return found if found is not None and getattr(found, "name", "") else LOCAL_IDENTITY
+    return found if found is not None and str(getattr(found, "name", None) or "") else LOCAL_IDENTITY
 
 
 def csrf_token_of(request: Request) -> str:

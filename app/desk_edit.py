@@ -37,7 +37,7 @@ class _Located:
 
 
 def _sentences_by_field(draft: Mapping[str, Any]) -> list[_Located]:
-    out = []
+    out: list[_Located] = []
     for key, text in draft_fields(draft):
         out.extend(_Located(key, i, text[a:b]) for i, (a, b) in enumerate(sentence_spans(text)))
     return out

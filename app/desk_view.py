@@ -16,7 +16,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,9 +78,10 @@ def strip_citations(text: str) -> str:
 
 
 _STOPWORDS = frozenset(
-    "a an the it its is are was be this that and or of to in on for with at by as "
-    "der die das den dem des ein eine einen einem es ist sind und oder von zu im in mit für auf am an".split()
-)
+    ("a", "an", "the", "it", "its", "is", "are", "was", "be", "this", "that", "and", "or", "of", "to", "in", "on",
+     "for", "with", "at", "by", "as", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem",
+     "es", "ist", "sind", "und", "oder", "von", "zu", "im", "mit", "für", "auf", "am")
+)  # fmt: skip
 
 
 def _tokens(text: str) -> set[str]:
@@ -203,13 +205,13 @@ def derive_sentences(
     """Contract-1 sentences from claim verdicts: split the fields, give each sentence the verdicts of its claims."""
     claims = list(draft.get("claims") or [])
     pairs: list[tuple[str, Mapping[str, Any] | None, list[str]]] = []
-    for index, verdict in enumerate(verdicts):
-        claim_text = str((verdict.get("claim") or {}).get("text") or "")
+    for index, claim_verdict in enumerate(verdicts):
+        claim_text = str((claim_verdict.get("claim") or {}).get("text") or "")
         labels: list[str] = []
         if index < len(claims) and fold_text(str(claims[index].get("text") or "")) == fold_text(claim_text):
             labels = [str(label) for label in claims[index].get("sources") or []]
-        labels = labels or _labels_of_chunks(sources, (verdict.get("claim") or {}).get("chunk_ids") or [])
-        pairs.append((claim_text, verdict, labels))
+        labels = labels or _labels_of_chunks(sources, (claim_verdict.get("claim") or {}).get("chunk_ids") or [])
+        pairs.append((claim_text, claim_verdict, labels))
 
     entries: list[tuple[str, str, int, int]] = []
     for key, text in draft_fields(draft):
@@ -229,8 +231,8 @@ def derive_sentences(
             worst = min(matched, key=lambda p: VERDICT_ORDER.get(str((p[1] or {}).get("verdict")), 9))
             verdict = str((worst[1] or {}).get("verdict") or "not_found")
             reason = "; ".join(dict.fromkeys(str((p[1] or {}).get("reason") or "") for p in matched if p[1]))
-            spans = [s for p in matched for s in ((p[1] or {}).get("evidence") or [])]
-            chosen = next((s for s in spans if s.get("cited", True)), spans[0] if spans else None)
+            spans: list[Mapping[str, Any]] = [e for p in matched for e in ((p[1] or {}).get("evidence") or [])]
+            chosen = next((e for e in spans if e.get("cited", True)), spans[0] if spans else None)
             evidence = _evidence_from_span(chosen, sources, lookup) if chosen else None
         else:
             verdict, reason, evidence = "no_claim", "", None
@@ -304,8 +306,8 @@ class SentenceView:
     citations: list[CitationView]
     evidence: EvidenceView | None
     pieces: list[Piece]
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    pii_kinds: list[str] = field(default_factory=list)
+    findings: list[dict[str, Any]] = dc_field(default_factory=list)
+    pii_kinds: list[str] = dc_field(default_factory=list)
     citation_corrected: bool = False
 
     @property
@@ -479,7 +481,10 @@ def _link_problem(raw: str, sentences: Sequence[SentenceView], guards: Sequence[
         if fold_text(f"{finding.get('validator')}: {finding.get('reason')}") == folded:
             home = next((s for s in sentences if finding in s.findings), None)
             return Problem(
-                "guard", str(finding.get("validator") or ""), str(finding.get("reason") or ""), home and home.id
+                "guard",
+                str(finding.get("validator") or ""),
+                str(finding.get("reason") or ""),
+                home.id if home is not None else None,
             )
     best: SentenceView | None = None
     best_score = 0.0

@@ -47,7 +47,9 @@ def visible_literals(template: str) -> list[str]:
     text = re.sub(r"\{\{.*?\}\}", " ", text, flags=re.S)
     text = re.sub(r"\{%.*?%\}", " ", text, flags=re.S)
     found = []
-    for attr in re.finditer(r"""\b(title|alt|placeholder|aria-label|data-on|data-off|content)\s*=\s*"([^"]*)\"""", text):
+    for attr in re.finditer(
+        r"""\b(title|alt|placeholder|aria-label|data-on|data-off|content)\s*=\s*"([^"]*)\"""", text
+    ):
         if attr.group(1) == "content" and not re.search(r"[A-Za-z]{3,}", attr.group(2)):
             continue
         if attr.group(1) == "content" and attr.group(2).startswith("width="):

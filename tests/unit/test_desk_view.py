@@ -6,6 +6,7 @@ from typing import Any
 
 from app.desk_diff import draft_diff, field_ops
 from app.desk_edit import EditError, carry_claims, draft_from_form
+from app.desk_i18n import translator
 from app.desk_view import (
     age_label,
     build_desk,
@@ -15,7 +16,6 @@ from app.desk_view import (
     sentence_spans,
     waiting_order,
 )
-from app.desk_i18n import translator
 from app.runs import RunRecord
 
 BODY = "The Acme Kettle K1 costs 39.90 EUR [S2]. It holds 1.7 litres. [S1] Buy it guaranteed today."
@@ -68,7 +68,9 @@ def claim_review(**extra: Any) -> dict[str, Any]:
             {
                 "claim": {"text": "The Acme Kettle K1 holds 1.7 litres.", "chunk_ids": ["kettle::001"]},
                 "verdict": "supported",
-                "evidence": [{"chunk_id": "kettle::001", "start": 0, "end": 36, "text": "The Acme Kettle K1 holds 1.7 litres"}],
+                "evidence": [
+                    {"chunk_id": "kettle::001", "start": 0, "end": 36, "text": "The Acme Kettle K1 holds 1.7 litres"}
+                ],
                 "reason": "supported by the cited source",
             },
         ],
@@ -97,7 +99,13 @@ def claim_review(**extra: Any) -> dict[str, Any]:
 
 
 def lookup(chunk_ids: Any) -> dict[str, dict[str, Any]]:
-    meta = {"title": "Acme Kettle K1", "document_id": "kettle", "version": 3, "valid_from": "2026-01-01", "valid_until": None}
+    meta = {
+        "title": "Acme Kettle K1",
+        "document_id": "kettle",
+        "version": 3,
+        "valid_from": "2026-01-01",
+        "valid_until": None,
+    }
     return {cid: meta for cid in chunk_ids if cid.startswith("kettle::")}
 
 
@@ -158,7 +166,9 @@ def test_desk_from_claims_marks_sentences_guards_pii_and_links_problems() -> Non
 
 def contract_review() -> dict[str, Any]:
     """The shape issue 7 writes: per-sentence verdicts with their own evidence (no claim verdicts needed)."""
-    review = claim_review(verdicts=[], guard_findings=[], blocking=["sentence not supported (not_found): It holds 1.7 litres."])
+    review = claim_review(
+        verdicts=[], guard_findings=[], blocking=["sentence not supported (not_found): It holds 1.7 litres."]
+    )
     passage = "Technical data. The Acme Kettle K1 holds 1.7 litres."
     review["sentences"] = [
         {

@@ -1,25 +1,193 @@
-"""Editor pages over HTTP: the run list, one run with its checks, approve / reject / edit by form post."""
+"""The editor's desk over HTTP: queue, draft view, decisions, published preview, languages, identity.
+
+Real graph, store, fact-checker, Presidio and guards; a scripted model (the desk's logic is under test).
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.editor import parse_claims
 from app.runner import DraftRunner
+from serving.structured import StructuredOutputError
 from tests.fakes import ScriptedLLM
 from tests.unit.graph_support import QUERY_PLAN, GraphHarness, draft_with
 
+FIXED_BODY = "The Acme Kettle K1 costs 49.90 EUR [S1]."
+
+Client = tuple[TestClient, GraphHarness]
+
+
+def make_client(tmp_path: Path, drafts: list[Any], identity: str | None = None) -> Iterator[Client]:
+    harness = GraphHarness(tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": drafts}), max_revisions=0)
+
+    @contextlib.contextmanager
+    def factory() -> Iterator[DraftRunner]:
+        yield harness.runner
+
+    app = create_app(factory)
+    if identity:
+        # What issue 10's middleware does: identity and form token on request.state.
+        @app.middleware("http")
+        async def signed_in(request: Request, call_next: Callable[..., Any]) -> Any:
+            request.state.identity = SimpleNamespace(name=identity, roles=frozenset({"editor"}))
+            request.state.csrf_token = "tok-123"
+            return await call_next(request)
+
+    with TestClient(app) as http:
+        yield http, harness
+    harness.close()
+
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[tuple[TestClient, GraphHarness]]:
+def client(tmp_path: Path) -> Iterator[Client]:
+    yield from make_client(tmp_path, [draft_with("39.90")])
+
+
+def settle(http: TestClient) -> None:
+    http.app.state.worker.wait(timeout_s=120)  # type: ignore[attr-defined]
+
+
+def start_run(http: TestClient, brief: str = "Acme Kettle K1 price", **extra: Any) -> str:
+    body = {"brief": brief, "channel": "product_description", **extra}
+    run_id = http.post("/v1/runs", json=body).json()["run_id"]
+    settle(http)
+    return str(run_id)
+
+
+def fix_price(http: TestClient, run_id: str, **headers: str) -> Any:
+    form = {
+        "title": "Acme Kettle K1",
+        "meta_description": "The Acme Kettle K1 kettle: price and technical data.",
+        "heading_0": "Price",
+        "body_0": FIXED_BODY,
+    }
+    return http.post(f"/editor/runs/{run_id}/edit", data=form, headers=headers, follow_redirects=False)
+
+
+def test_queue_lists_drafts_with_their_facts_filters_and_counts(client: Client) -> None:
+    http, _ = client
+    first = start_run(http, campaign_id="winter")
+    time.sleep(1.05)  # the run registry keeps creation times to the second
+    second = start_run(http, "Acme Kettle K1 Preis", language="de")
+    page = http.get("/editor").text
+    rows = re.findall(r'<tr class="run" data-status="(\w+)" data-run="(\w+)"', page)
+    assert [r[1] for r in rows] == [first, second]  # oldest first
+    assert page.count('class="badge bad">1</span>') == 2  # one blocking problem each
+    assert "Acme Kettle K1</a>" in page and "winter" in page and "Product description" in page
+    assert re.search(r'data-status="awaiting_review"><span class="n">2</span>', page)
+    newest = http.get("/editor?sort=newest").text
+    assert [r[1] for r in re.findall(r'data-status="(\w+)" data-run="(\w+)"', newest)] == [second, first]
+    german = http.get("/editor?language=de").text
+    assert second in german and first not in german
+    assert first in http.get("/editor?campaign=winter").text and second not in http.get("/editor?campaign=winter").text
+    assert "Nothing matches" in http.get("/editor?status=published").text
+    assert first in http.get("/editor?status=bogus&channel=nope").text  # unknown filter values are ignored
+
+
+def test_draft_view_marks_sentences_and_shows_the_passage(client: Client) -> None:
+    http, _ = client
+    run_id = start_run(http, "Acme Kettle K1 <script>x()</script> price")
+    page = http.get(f"/editor/runs/{run_id}")
+    assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
+    html = page.text
+    assert "<script>x()" not in html
+    sentence = re.search(r'<span class="s v-contradicted has-block" id="(s\d+)"', html)
+    assert sentence, "the wrong price must be marked contradicted"
+    sid = sentence.group(1)
+    assert f'<a href="#{sid}" class="problem-link" data-sentence="{sid}"' in html  # blocking problem links to it
+    detail = html[html.index(f'id="detail-{sid}"') :]
+    detail = detail[: detail.index("</section>")]
+    assert '<mark class="span">The Acme Kettle K1 costs 49.90 EUR.</mark>' in detail
+    assert 'class="doc-version">2<' in detail and "Acme Kettle K1" in detail
+    assert 'aria-label="Source 1">1</a></sup>' in html and 'id="source-S1"' in html
+    assert 'id="edit-body-0" name="body_0"' in html and "[S1]" in html  # the editable text keeps its citations
+    assert '<html lang="en">' in html and '<article class="page" lang="en"' in html
+    assert 'name="csrf_token" value=""' in html and "Signed in as editor" in html
+
+
+def test_approve_is_refused_with_reasons_while_problems_remain(client: Client) -> None:
+    http, harness = client
+    run_id = start_run(http)
+    refused = http.post(f"/editor/runs/{run_id}/approve", follow_redirects=False)
+    assert refused.status_code == 303 and refused.headers["location"].endswith("?notice=refused")
+    assert harness.runner.get(run_id).status == "awaiting_review"  # never resumed
+    page = http.get(refused.headers["location"]).text
+    assert "Approval refused" in page and "Blocking problems (1)" in page
+    as_json = http.post(f"/editor/runs/{run_id}/approve", headers={"accept": "application/json"})
+    assert as_json.status_code == 409 and "contradicted" in as_json.json()["problems"][0]
+
+
+def test_edit_in_place_rechecks_then_approve_goes_to_the_next_draft_and_publishes(tmp_path: Path) -> None:
+    for http, harness in make_client(tmp_path, [draft_with("39.90")], identity="eva"):
+        run_id = start_run(http)
+        other = start_run(http, "Acme Kettle K1 capacity")
+        page = http.get(f"/editor/runs/{run_id}").text
+        assert 'name="csrf_token" value="tok-123"' in page and "Signed in as eva" in page
+        assert page.count('name="csrf_token"') == page.count("<form")  # every form carries the token
+        accepted = fix_price(http, run_id, accept="application/json")
+        assert accepted.status_code == 202 and accepted.json()["poll"] == f"/editor/runs/{run_id}/status.json"
+        settle(http)
+        status = http.get(f"/editor/runs/{run_id}/status.json").json()
+        assert status == {"run_id": run_id, "status": "awaiting_review", "busy": False, "blocking": 0, "error": None}
+        state = harness.runner.get(run_id).state
+        # the claim followed its sentence: new wording, citation kept
+        assert state["draft"]["claims"] == [{"text": "The Acme Kettle K1 costs 49.90 EUR.", "sources": ["S1"]}]
+        after = http.get(f"/editor/runs/{run_id}").text
+        assert 'id="no-blocking"' in after and 'class="s v-supported" id=' in after
+        assert "<del" in after and ">39.90</del>" in after and ">49.90</ins>" in after  # edits against the model draft
+        approved = http.post(f"/editor/runs/{run_id}/approve", follow_redirects=False)
+        assert approved.headers["location"] == f"/editor/runs/{other}?notice=approve&run={run_id}"
+        settle(http)
+        landing = http.get(approved.headers["location"]).text
+        assert f'href="/published/{run_id}"' in landing and f"Run {run_id} approved" in landing
+        decided = [e for e in harness.runner.get(run_id).state["events"] if e["node"] == "review"]
+        assert [(e["action"], e["editor"]) for e in decided] == [("edit", "eva"), ("approve", "eva")]
+        preview = http.get(f"/published/{run_id}")
+        assert preview.status_code == 200
+        assert f'src="/published/{run_id}/page"' in preview.text and "&#34;@context&#34;" in preview.text
+        assert re.search(r'<span class="num">1</span> <span lang="en">Acme Kettle K1', preview.text)
+        public = http.get(f"/published/{run_id}/page")
+        assert public.status_code == 200 and "sandbox" in public.headers["content-security-policy"]
+        assert "49.90" in public.text and 'href="#src-S1"' in public.text
+        assert http.get(f"/published/{other}").text.count("is not published") == 1
+
+
+def test_reject_needs_feedback_and_rejecting_for_good_needs_confirmation(client: Client) -> None:
+    http, harness = client
+    run_id = start_run(http)
+    empty = http.post(f"/editor/runs/{run_id}/reject", data={"feedback": "  "}, follow_redirects=False)
+    assert empty.headers["location"].endswith("?notice=need_feedback")
+    assert harness.runner.get(run_id).status == "awaiting_review"
+    unconfirmed = http.post(f"/editor/runs/{run_id}/reject-final", follow_redirects=False)
+    assert unconfirmed.headers["location"] == f"/editor/runs/{run_id}/reject-final"
+    assert harness.runner.get(run_id).status == "awaiting_review"
+    confirm = http.get(unconfirmed.headers["location"]).text
+    assert 'name="confirm" value="yes"' in confirm and "cannot be reopened" in confirm
+    done = http.post(f"/editor/runs/{run_id}/reject-final", data={"confirm": "yes"}, follow_redirects=False)
+    assert done.headers["location"] == f"/editor?notice=reject_final&run={run_id}"
+    settle(http)
+    assert harness.runner.get(run_id).status == "rejected"
+    assert "rejected for good" in http.get(f"/editor/runs/{run_id}").text
+    assert http.post(f"/editor/runs/{run_id}/approve", follow_redirects=False).status_code == 409
+    assert http.get("/editor/runs/nope").status_code == 404
+    assert http.get("/editor/runs/..%2F..%2Fetc").status_code == 404
+
+
+def test_reject_with_feedback_sends_the_draft_back(tmp_path: Path) -> None:
     harness = GraphHarness(
-        tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("39.90")]}), max_revisions=0
+        tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]}), max_revisions=1
     )
 
     @contextlib.contextmanager
@@ -27,68 +195,72 @@ def client(tmp_path: Path) -> Iterator[tuple[TestClient, GraphHarness]]:
         yield harness.runner
 
     with TestClient(create_app(factory)) as http:
-        yield http, harness
+        run_id = start_run(http)
+        sent = http.post(
+            f"/editor/runs/{run_id}/reject", data={"feedback": "use the real price"}, follow_redirects=False
+        )
+        assert sent.headers["location"] == f"/editor?notice=reject&run={run_id}"
+        settle(http)
+        view = harness.runner.get(run_id)
+        assert view.status == "awaiting_review" and view.state["revision"] == 1
     harness.close()
 
 
-def settle(http: TestClient) -> None:
-    http.app.state.worker.wait(timeout_s=120)  # type: ignore[attr-defined]
+def test_a_failed_run_shows_its_reason_and_retries(tmp_path: Path) -> None:
+    drafts = [StructuredOutputError("draft: model answered no JSON", []), draft_with("49.90")]
+    for http, harness in make_client(tmp_path, drafts):
+        run_id = start_run(http)
+        assert harness.runner.get(run_id).status == "failed"
+        page = http.get(f"/editor/runs/{run_id}").text
+        assert 'id="failure"' in page and "model answered no JSON" in page
+        assert f'action="/editor/runs/{run_id}/retry"' in page
+        retried = http.post(f"/editor/runs/{run_id}/retry", follow_redirects=False)
+        assert retried.status_code == 303
+        settle(http)
+        assert harness.runner.get(run_id).status == "awaiting_review"
+        assert http.post(f"/editor/runs/{run_id}/retry").status_code == 409
 
 
-def start_run(http: TestClient, brief: str = "Acme Kettle K1 <script>x()</script> price") -> str:
-    run_id = http.post("/v1/runs", json={"brief": brief, "channel": "product_description"}).json()["run_id"]
-    settle(http)
-    return str(run_id)
-
-
-def test_run_page_shows_draft_checks_and_escapes_markup(client: tuple[TestClient, GraphHarness]) -> None:
+def test_german_ui_by_choice_and_lang_follows_the_draft(client: Client) -> None:
     http, _ = client
-    run_id = start_run(http)
-    listing = http.get("/editor").text
-    assert f'href="/editor/runs/{run_id}"' in listing and "1 waiting for review" in listing
-    page = http.get(f"/editor/runs/{run_id}").text
-    assert "Acme Kettle K1" in page and ('class="contradicted"' in page or 'class="not_found"' in page)
-    assert "Blocking" in page and "<script>x()" not in page
+    run_id = start_run(http, "Acme Kettle K1 Preis", language="de")
+    english = http.get(f"/editor/runs/{run_id}").text
+    assert '<html lang="en">' in english and '<article class="page" lang="de"' in english
+    switched = http.post(
+        "/editor/ui-language", data={"lang": "de", "next": f"/editor/runs/{run_id}"}, follow_redirects=False
+    )
+    assert switched.headers["location"] == f"/editor/runs/{run_id}"
+    assert (
+        "copydesk_ui_lang=de" in switched.headers["set-cookie"]
+        and "samesite=strict" in switched.headers["set-cookie"].lower()
+    )
+    german = http.get(f"/editor/runs/{run_id}").text
+    assert '<html lang="de">' in german and "Blockierende Probleme (1)" in german and "Widerlegt" in german
+    assert "Freigeben und veröffentlichen" in german and "Approve" not in german
+    queue = http.get("/editor").text
+    assert "Wartet auf Prüfung" in queue and "Produktbeschreibung" in queue
+    evil = http.post(
+        "/editor/ui-language", data={"lang": "de", "next": "https://evil.example/"}, follow_redirects=False
+    )
+    assert evil.headers["location"] == "/editor"
 
 
-def test_edit_then_approve_by_form(client: tuple[TestClient, GraphHarness]) -> None:
+def test_browser_language_is_the_default(client: Client) -> None:
     http, _ = client
-    run_id = start_run(http)
-    refused = http.post(f"/editor/runs/{run_id}/approve", follow_redirects=True)
-    settle(http)
-    assert "cannot approve" in http.get(f"/editor/runs/{run_id}").text
-    assert refused.status_code == 200
-    form = {
-        "title": "Acme Kettle K1",
-        "meta_description": "Price and technical data of the Acme Kettle K1.",
-        "sections": "1",
-        "heading_0": "Price",
-        "body_0": "The Acme Kettle K1 costs 49.90 EUR [S1].",
-        "claims": "The Acme Kettle K1 costs 49.90 EUR. [S1]",
-        "editor": "eva",
-    }
-    assert http.post(f"/editor/runs/{run_id}/edit", data=form, follow_redirects=False).status_code == 303
-    settle(http)
-    after = http.get(f"/editor/runs/{run_id}").text
-    assert "Blocking" not in after and 'class="supported"' in after
-    http.post(f"/editor/runs/{run_id}/approve")
-    settle(http)
-    assert "published" in http.get(f"/editor/runs/{run_id}").text
+    page = http.get("/editor", headers={"accept-language": "de-DE,de;q=0.9,en;q=0.5"}).text
+    assert '<html lang="de">' in page and "Entwürfe" in page
 
 
-def test_reject_without_feedback_ends_the_run_and_decisions_then_conflict(
-    client: tuple[TestClient, GraphHarness],
-) -> None:
+def test_static_files_are_served_locally(client: Client) -> None:
     http, _ = client
-    run_id = start_run(http)
-    http.post(f"/editor/runs/{run_id}/reject", data={"feedback": ""})
-    settle(http)
-    assert "rejected" in http.get(f"/editor/runs/{run_id}").text
-    assert http.post(f"/editor/runs/{run_id}/approve", follow_redirects=False).status_code == 409
-    assert http.get("/editor/runs/nope").status_code == 404
+    css = http.get("/editor/static/desk.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert http.get("/editor/static/desk.js").headers["content-type"].startswith("text/javascript")
+    assert http.get("/editor/static/../api.py").status_code == 404
+    assert http.get("/editor/static/nope.css").status_code == 404
 
 
-def test_claim_lines_parse() -> None:
+def test_explicit_claim_lines_still_parse() -> None:
     assert parse_claims("A costs 5 EUR. [S1, S2]\n\nno sources here\n") == [
         {"text": "A costs 5 EUR.", "sources": ["S1", "S2"]},
         {"text": "no sources here", "sources": []},
