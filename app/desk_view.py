@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tools.factcheck.sentences import split_sentences
-from tools.render import citation_numbers
+from tools.render import citation_numbers, source_caption
 from tools.textnorm import fold, fold_text
 
 CITATION = re.compile(r"\[(S\d+)\]")
@@ -334,6 +334,7 @@ class SourceView:
     number: int | None
     title: str
     heading: str
+    caption: str
     document_id: str
     version: Any
     valid_from: str | None
@@ -590,6 +591,7 @@ def build_desk(review: Mapping[str, Any], lookup: ChunkLookup = no_lookup) -> De
                 number=numbers.get(str(s.get("label"))),
                 title=str(s.get("title") or meta.get("title") or ""),
                 heading=str(s.get("heading") or ""),
+                caption=source_caption(str(s.get("title") or meta.get("title") or ""), str(s.get("heading") or "")),
                 document_id=str(s.get("document_id") or ""),
                 version=meta.get("version"),
                 valid_from=_iso(meta.get("valid_from")),

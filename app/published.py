@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.editor import render
 from app.runner import DraftRunner, RunNotFoundError, RunView
-from tools.render import citation_numbers
+from tools.render import citation_numbers, source_caption
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; sandbox"
@@ -41,7 +41,15 @@ def public_sources(draft_record: dict[str, Any]) -> list[dict[str, Any]]:
     """The sources the public page lists, numbered as it numbers them."""
     sources = list(draft_record.get("sources") or [])
     numbers = citation_numbers(draft_record.get("draft") or {}, [str(s.get("label")) for s in sources])
-    cited = [{**s, "number": numbers[str(s.get("label"))]} for s in sources if str(s.get("label")) in numbers]
+    cited = [
+        {
+            **s,
+            "number": numbers[str(s.get("label"))],
+            "caption": source_caption(s.get("title") or "", s.get("heading") or ""),
+        }
+        for s in sources
+        if str(s.get("label")) in numbers
+    ]
     return sorted(cited, key=lambda s: s["number"])
 
 

@@ -42,7 +42,7 @@ _TEMPLATE = """<!DOCTYPE html>
 {% endfor %}<footer>
 <h2>{{ "Quellen" if language == "de" else "Sources" }}</h2>
 <ol class="sources">
-{% for source in sources %}<li id="src-{{ source.label }}" data-chunk-id="{{ source.chunk_id }}" data-document-id="{{ source.document_id }}">{{ source.title }}{% if source.heading %} – {{ source.heading }}{% endif %} <code>{{ source.chunk_id }}</code></li>
+{% for source in sources %}<li id="src-{{ source.label }}" data-chunk-id="{{ source.chunk_id }}" data-document-id="{{ source.document_id }}">{{ caption(source.title, source.heading) }}</li>
 {% endfor %}</ol>
 </footer>
 </article>
@@ -90,6 +90,21 @@ def _cite(text: str, numbers: dict[str, int]) -> Markup:
         return f'<sup class="cite"><a href="#src-{label}">[{numbers[label]}]</a></sup>'
 
     return Markup(_CITATION.sub(replace, escaped))
+
+
+def source_caption(title: str, heading: str = "") -> str:
+    """How a source is named to readers: its title, then the heading path without parts that repeat it.
+
+    Chunk headings carry the document's own top heading ("Acme Kettle K1 > Price" under the
+    title "Acme Kettle K1"); readers need "Acme Kettle K1 – Price", once.
+    """
+    seen = {title.strip().casefold()}
+    parts = []
+    for part in (p.strip() for p in heading.split(">")):
+        if part and part.casefold() not in seen:
+            seen.add(part.casefold())
+            parts.append(part)
+    return " – ".join([title.strip(), *parts]) if title.strip() else " – ".join(parts)
 
 
 def citation_numbers(draft: DraftContent | Mapping[str, Any], labels: Sequence[str]) -> dict[str, int]:
@@ -156,6 +171,7 @@ def render_html(
         language=language,
         run_id=run_id,
         jsonld=Markup(jsonld_text),
+        caption=source_caption,
     )
 
 

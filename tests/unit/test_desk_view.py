@@ -316,3 +316,13 @@ def test_age_labels_speak_the_ui_language() -> None:
     assert age_label(30, translator("en")) == "just now"
     assert age_label(7200, translator("de")) == "2 Std."
     assert age_label(3 * 86400, translator("en")) == "3 d"
+
+
+def test_sources_are_named_once() -> None:
+    from tools.render import source_caption
+
+    assert source_caption("Acme Kettle K1", "Acme Kettle K1 > Technical data") == "Acme Kettle K1 – Technical data"
+    assert source_caption("FAQ", "") == "FAQ"
+    assert source_caption("", "Setup > Setup > Wi-Fi") == "Setup – Wi-Fi"
+    desk = build_desk(claim_review(), lookup)
+    assert [s.caption for s in desk.sources] == ["Acme Kettle K1 – Technical data", "Acme Kettle K1 – Price"]

@@ -161,6 +161,7 @@ def test_edit_in_place_rechecks_then_approve_goes_to_the_next_draft_and_publishe
         public = http.get(f"/published/{run_id}/page")
         assert public.status_code == 200 and "sandbox" in public.headers["content-security-policy"]
         assert "49.90" in public.text and 'href="#src-S1"' in public.text
+        assert ">Acme Kettle K1 – Price</li>" in public.text and "<code>" not in public.text  # named once, no chunk ids
         assert http.get(f"/published/{other}").text.count("is not published") == 1
 
 
