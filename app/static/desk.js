@@ -73,12 +73,14 @@
     if (doc.title) { document.title = doc.title; }
   }
 
-  function poll(url, done) {
+  function poll(url, done, left) {
+    if (left === undefined) { left = 1000; }  // about ten minutes
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (state) {
         if (state.busy || state.status === "running" || state.status === "queued") {
-          window.setTimeout(function () { poll(url, done); }, 600);
+          if (left <= 0) { done(new Error(state.status)); return; }
+          window.setTimeout(function () { poll(url, done, left - 1); }, 600);
         } else { done(null, state); }
       })
       .catch(function (err) { done(err); });

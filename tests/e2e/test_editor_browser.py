@@ -52,6 +52,7 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 ARTIFACTS = Path(os.environ.get("COPYDESK_ARTIFACTS", REPO / ".copydesk" / "artifacts")) / "editor"
 VIEWPORT = {"width": 1366, "height": 768}
+LAPTOP_13 = {"width": 1280, "height": 800}
 FIXED = "The Acme Kettle K1 costs 49.90 EUR [S1]."
 
 
@@ -112,10 +113,11 @@ def login() -> Callable[[Any, str], None]:
 def check_accessibility(page: Any, where: str) -> None:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        "() => axe.run(document, {resultTypes: ['violations']})"
-        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))})))"
+        "() => axe.run(document).then(r => ({passes: r.passes.length, violations: r.violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))}))"
     )
-    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert result["passes"] > 10, f"{where}: axe checked almost nothing"
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert bad == [], f"{where}: {bad}"
 
 
@@ -154,6 +156,9 @@ def review_pass(page: Any, base: str, runs: dict[str, str], lang: str) -> None:
 
     page.evaluate("() => { window.__stayed = true; }")  # gone if the page navigates
     page.click("#edit-toggle")
+    assert page.locator("#edit-body-0").is_visible() and page.locator("#edit-title").is_visible()
+    assert "[S1]" in page.locator("#edit-body-0").input_value()  # citations stay in the editable text
+    check_accessibility(page, f"draft in edit mode ({lang})")
     page.fill("#edit-body-0", FIXED)
     page.click("#save-edit")
     page.wait_for_selector("#no-blocking", timeout=60_000)
@@ -208,6 +213,7 @@ def test_editor_desk_in_english_and_german(desk: tuple[str, dict[str, str]], log
         page.locator("body").press("p")
         page.wait_for_url(f"**/editor/runs/{runs['de1']}")
 
+        page.set_viewport_size(LAPTOP_13)  # the German pass on a 13" laptop's viewport
         review_pass(page, base, runs, "de")
         assert page.locator("html").get_attribute("lang") == "de"
         assert foreign == [], f"requests left the app: {foreign}"
