@@ -53,7 +53,8 @@ AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 ARTIFACTS = Path(os.environ.get("COPYDESK_ARTIFACTS", REPO / ".copydesk" / "artifacts")) / "editor"
 VIEWPORT = {"width": 1366, "height": 768}
 LAPTOP_13 = {"width": 1280, "height": 800}
-FIXED = "The Acme Kettle K1 costs 49.90 EUR [S1]."
+EXTRA = "Quality guaranteed, says Anna Schmidt."  # a banned term and a person's name
+FIXED = "The Acme Kettle K1 costs 49.90 EUR [S1]. Quality you can measure."
 
 
 def free_port() -> int:
@@ -66,7 +67,7 @@ def free_port() -> int:
 def desk(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """A running app with four blocked drafts (two per campaign), created a second apart so "oldest" is defined."""
     harness = GraphHarness(
-        tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("39.90")]}), max_revisions=0
+        tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("39.90", EXTRA)]}), max_revisions=0
     )
 
     @contextlib.contextmanager
@@ -138,13 +139,17 @@ def review_pass(page: Any, base: str, runs: dict[str, str], lang: str) -> None:
     rows = page.locator("tr.run")
     assert rows.count() == 2
     assert [rows.nth(i).get_attribute("data-run") for i in range(2)] == [first, second]  # oldest first
-    assert rows.first.locator(".blocking-count").inner_text().strip() == "1"
+    assert rows.first.locator(".blocking-count").inner_text().strip() == "2"  # wrong price, banned term
     check_accessibility(page, f"queue ({lang})")
     shoot(page, f"queue-{lang}")
 
     page.click(f"tr.run[data-run='{first}'] td.title a")
     page.wait_for_url(f"**/editor/runs/{first}")
     assert page.locator("#blocking").is_visible(), "the wrong price must be listed as blocking"
+    assert page.locator("#blocking li").count() == 2
+    assert page.locator("#draft mark.m-guard-block").inner_text() == "guaranteed"
+    assert page.locator("#draft mark.m-pii").inner_text() == "<PERSON_1>"  # replaced, never in clear
+    assert "Anna" not in page.locator("#draft").inner_text()
     flagged = page.locator(".s.v-contradicted .s-link").first
     flagged.click()
     detail = page.locator(".detail.shown")
