@@ -266,3 +266,28 @@ def test_explicit_claim_lines_still_parse() -> None:
         {"text": "A costs 5 EUR.", "sources": ["S1", "S2"]},
         {"text": "no sources here", "sources": []},
     ]
+
+
+def test_the_diff_is_against_the_latest_model_draft(tmp_path: Path) -> None:
+    drafts = [draft_with("49.90"), draft_with("49.90", "Second take.")]
+    harness = GraphHarness(tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": drafts}), max_revisions=1)
+
+    @contextlib.contextmanager
+    def factory() -> Iterator[DraftRunner]:
+        yield harness.runner
+
+    with TestClient(create_app(factory)) as http:
+        run_id = start_run(http)
+        assert 'id="no-diff"' in http.get(f"/editor/runs/{run_id}").text
+        http.post(f"/editor/runs/{run_id}/reject", data={"feedback": "one more sentence"})
+        settle(http)
+        body = harness.runner.get(run_id).state["draft"]["sections"][0]["body"]
+        assert "Second take." in body
+        form = {"title": "Acme Kettle K1 at a glance", "body_0": body}
+        assert http.post(f"/editor/runs/{run_id}/edit", data=form, follow_redirects=False).status_code == 303
+        settle(http)
+        page = http.get(f"/editor/runs/{run_id}").text
+        diff = page[page.index('id="diff"') :]
+        assert "<ins" in diff and "at a glance</ins>" in diff
+        assert "Second take" not in diff  # the revision is the model's, not the editor's
+    harness.close()
