@@ -15,10 +15,15 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from app.auth import template_context
+from app.limits import MAX_FEEDBACK_CHARS, InputError, edit_form_draft, form_text
 from app.runner import DraftRunner, RunError, RunNotFoundError
 from app.worker import RunWorker
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+# Every page gets ``csrf_token`` and ``identity`` (issue 10): forms carry the token, pages show who is signed in.
+TEMPLATES = Jinja2Templates(
+    directory=str(Path(__file__).resolve().parent / "templates"), context_processors=[template_context]
+)
 _CLAIM_LINE = re.compile(r"^(?P<text>.*?)\s*\[(?P<sources>[^\]]*)\]\s*$")
 
 
@@ -45,7 +50,10 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
     def current() -> tuple[DraftRunner, RunWorker]:
         return runner(), worker()
 
-    def decide(run_id: str, decision: dict[str, Any]) -> RedirectResponse:
+    def decide(run_id: str, decision: dict[str, Any], request: Request) -> RedirectResponse:
+        # The deciding editor is the signed-in identity, never a form field.
+        identity = getattr(request.state, "identity", None)
+        decision = {**decision, "editor": identity.name if identity is not None else "local"}
         run, work = current()
         try:
             view = run.get(run_id)
@@ -86,32 +94,26 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
         return TEMPLATES.TemplateResponse(request, "run.html", context)
 
     @router.post("/runs/{run_id}/approve")
-    def approve(run_id: str) -> RedirectResponse:
-        return decide(run_id, {"action": "approve", "editor": "editor"})
+    def approve(run_id: str, request: Request) -> RedirectResponse:
+        return decide(run_id, {"action": "approve"}, request)
 
     @router.post("/runs/{run_id}/reject")
-    def reject(run_id: str, feedback: Annotated[str, Form()] = "") -> RedirectResponse:
-        return decide(run_id, {"action": "reject", "feedback": feedback.strip(), "editor": "editor"})
+    def reject(run_id: str, request: Request, feedback: Annotated[str, Form()] = "") -> RedirectResponse:
+        try:
+            text = form_text({"feedback": feedback}, "feedback", MAX_FEEDBACK_CHARS)
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        return decide(run_id, {"action": "reject", "feedback": text}, request)
 
     @router.post("/runs/{run_id}/edit")
     async def edit(run_id: str, request: Request) -> RedirectResponse:
         form = await request.form()
         try:
-            count = int(str(form.get("sections", "0")))
-        except ValueError as exc:
-            raise HTTPException(422, "malformed edit form") from exc
-        draft = {
-            "title": str(form.get("title", "")).strip(),
-            "meta_description": str(form.get("meta_description", "")).strip(),
-            "sections": [
-                {"heading": str(form.get(f"heading_{i}", "")).strip(), "body": str(form.get(f"body_{i}", "")).strip()}
-                for i in range(count)
-            ],
-            "claims": parse_claims(str(form.get("claims", ""))),
-        }
-        editor = str(form.get("editor", "editor")).strip() or "editor"
+            draft = edit_form_draft(form, parse_claims)  # every field bounded, sections counted first
+        except (InputError, ValueError) as exc:
+            raise HTTPException(422, f"malformed edit form: {exc}") from exc
         try:
-            return decide(run_id, {"action": "edit", "draft": draft, "editor": editor})
+            return decide(run_id, {"action": "edit", "draft": draft}, request)
         except RunError as exc:
             raise HTTPException(422, str(exc)) from exc
 

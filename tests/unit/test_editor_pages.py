@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import create_app
 from app.editor import parse_claims
-from app.runner import DraftRunner
 from tests.fakes import ScriptedLLM
+from tests.unit.api_support import app_for, csrf_from, local_client
 from tests.unit.graph_support import QUERY_PLAN, GraphHarness, draft_with
 
 
@@ -21,12 +19,7 @@ def client(tmp_path: Path) -> Iterator[tuple[TestClient, GraphHarness]]:
     harness = GraphHarness(
         tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("39.90")]}), max_revisions=0
     )
-
-    @contextlib.contextmanager
-    def factory() -> Iterator[DraftRunner]:
-        yield harness.runner
-
-    with TestClient(create_app(factory)) as http:
+    with local_client(app_for(harness.runner, tmp_path)) as http:
         yield http, harness
     harness.close()
 
@@ -54,7 +47,8 @@ def test_run_page_shows_draft_checks_and_escapes_markup(client: tuple[TestClient
 def test_edit_then_approve_by_form(client: tuple[TestClient, GraphHarness]) -> None:
     http, _ = client
     run_id = start_run(http)
-    refused = http.post(f"/editor/runs/{run_id}/approve", follow_redirects=True)
+    token = csrf_from(http, f"/editor/runs/{run_id}")
+    refused = http.post(f"/editor/runs/{run_id}/approve", data={"csrf_token": token}, follow_redirects=True)
     settle(http)
     assert "cannot approve" in http.get(f"/editor/runs/{run_id}").text
     assert refused.status_code == 200
@@ -65,15 +59,18 @@ def test_edit_then_approve_by_form(client: tuple[TestClient, GraphHarness]) -> N
         "heading_0": "Price",
         "body_0": "The Acme Kettle K1 costs 49.90 EUR [S1].",
         "claims": "The Acme Kettle K1 costs 49.90 EUR. [S1]",
-        "editor": "eva",
+        "editor": "mallory",  # ignored: the deciding editor is the signed-in identity
+        "csrf_token": token,
     }
     assert http.post(f"/editor/runs/{run_id}/edit", data=form, follow_redirects=False).status_code == 303
     settle(http)
     after = http.get(f"/editor/runs/{run_id}").text
     assert "Blocking" not in after and 'class="supported"' in after
-    http.post(f"/editor/runs/{run_id}/approve")
+    http.post(f"/editor/runs/{run_id}/approve", data={"csrf_token": token})
     settle(http)
     assert "published" in http.get(f"/editor/runs/{run_id}").text
+    decisions = [e for e in http.app.state.audit.entries(run_id=run_id) if e.action == "run.decision"]  # type: ignore[attr-defined]
+    assert {e.actor for e in decisions} == {"local"}
 
 
 def test_reject_without_feedback_ends_the_run_and_decisions_then_conflict(
@@ -81,10 +78,12 @@ def test_reject_without_feedback_ends_the_run_and_decisions_then_conflict(
 ) -> None:
     http, _ = client
     run_id = start_run(http)
-    http.post(f"/editor/runs/{run_id}/reject", data={"feedback": ""})
+    token = csrf_from(http, f"/editor/runs/{run_id}")
+    http.post(f"/editor/runs/{run_id}/reject", data={"feedback": "", "csrf_token": token})
     settle(http)
     assert "rejected" in http.get(f"/editor/runs/{run_id}").text
-    assert http.post(f"/editor/runs/{run_id}/approve", follow_redirects=False).status_code == 409
+    approve = http.post(f"/editor/runs/{run_id}/approve", data={"csrf_token": token}, follow_redirects=False)
+    assert approve.status_code == 409
     assert http.get("/editor/runs/nope").status_code == 404
 
 
