@@ -131,7 +131,7 @@ def form_text(form: Mapping[str, Any], name: str, limit: int) -> str:
 
 def section_count(form: Mapping[str, Any]) -> int:
     """The edit form's ``sections`` count, refused above :data:`MAX_SECTIONS` before anything is built."""
-    raw = form_text(form, "sections", 6) or "0"
+    raw = form_text(form, "sections", 20) or "0"
     if not raw.isdigit():
         raise InputError("sections must be a whole number")
     count = int(raw)
