@@ -26,6 +26,7 @@ import re
 import secrets
 import threading
 import time
+import builtins
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -257,7 +258,7 @@ class KeyStore:
         rows = self.db.execute(f"SELECT {_KEY_COLUMNS} FROM copydesk_api_keys ORDER BY created_at, key_id")
         return [self._record(r) for r in rows]
 
-    def revoke(self, key_id_or_name: str) -> list[KeyRecord]:
+    def revoke(self, key_id_or_name: str) -> builtins.list[KeyRecord]:
         """Revoke the key with that id, or every active key with that name; their sessions end too."""
         targets = [k for k in self.list() if k.active and (k.key_id == key_id_or_name or k.name == key_id_or_name)]
         if not targets:

@@ -142,7 +142,7 @@ def test_every_edit_field_is_bounded(waiting: tuple[FastAPI, TestClient, str], f
 
 
 def test_oversized_bodies_are_refused_before_parsing(waiting: tuple[FastAPI, TestClient, str]) -> None:
-    app, http, run_id = waiting
+    _, http, run_id = waiting
     big = json.dumps({"brief": "x" * 200_000, "channel": "ad_copy"})
     assert http.post("/v1/runs", content=big, headers={"content-type": "application/json"}).status_code == 413
     token = csrf_from(http, f"/editor/runs/{run_id}")
@@ -210,8 +210,10 @@ def test_long_product_id_is_refused_at_once(waiting: tuple[FastAPI, TestClient, 
         ("/v1/campaigns", '{"items": [{"brief": "a\\ud83d", "channel": "ad_copy"}]}'),
         ("/v1/campaigns", '{"campaign_id": "c1", "items": [{"brief": "ok", "channel": "ad_copy", "\\ud800": 1}]}'),
         ("/v1/runs/RUN/review", '{"action": "reject", "feedback": "\\ud800"}'),
-        ("/v1/runs/RUN/review", '{"action": "edit", "draft": {"title": "\\udc00", "meta_description": "m", '
-         '"sections": [], "claims": []}}'),
+        (
+            "/v1/runs/RUN/review",
+            '{"action": "edit", "draft": {"title": "\\udc00", "meta_description": "m", "sections": [], "claims": []}}',
+        ),
     ],
 )
 def test_lone_surrogates_and_nul_are_422_never_500(

@@ -89,8 +89,6 @@ def concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "nope", path)
 
 
-
-
 def all_routes(app: FastAPI) -> list[tuple[str, str]]:
     return [(m, p) for m, p in route_table(app) if m != "HEAD"]
 
@@ -131,7 +129,7 @@ def test_unknown_routes_need_admin(role_app: tuple[FastAPI, dict[str, str]]) -> 
 
 
 def test_bad_and_revoked_keys_are_401(role_app: tuple[FastAPI, dict[str, str]]) -> None:
-    app, keys = role_app
+    app, _ = role_app
     client = remote_client(app)
     assert client.get("/v1/runs", headers=bearer("cdk_0000000000_" + "A" * 43)).status_code == 401
     assert client.get("/v1/runs", headers={"Authorization": "Basic Zm9vOmJhcg=="}).status_code == 401
