@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import hmac
 import ipaddress
@@ -26,7 +27,6 @@ import re
 import secrets
 import threading
 import time
-import builtins
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
