@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.routers.deps import AuditDep
-from app.routers.schemas import AuditEntryOut
+from app.routers.schemas import ERRORS, AuditEntryOut
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/audit", tags=["audit"])
+    router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=ERRORS)
 
     @router.get("", response_model=list[AuditEntryOut])
     def list_audit(

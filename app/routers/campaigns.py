@@ -14,14 +14,14 @@ from fastapi import APIRouter, HTTPException, Path
 
 from app.limits import ID_PATTERN
 from app.routers.deps import IdentityDep, RunnerDep, WorkerDep
-from app.routers.schemas import CampaignOut, CampaignRequest, RunOut, from_record
+from app.routers.schemas import ERRORS, CampaignOut, CampaignRequest, RunOut, from_record
 from app.runner import RunError, validate_request
 
 CampaignId = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
+    router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], responses=ERRORS)
 
     @router.post("", status_code=202, response_model=CampaignOut)
     def create_campaign(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 
 from app.limits import ID_PATTERN
 from app.routers.deps import IdentityDep, RunnerDep, WorkerDep, http_errors
-from app.routers.schemas import NewRun, ReviewRequest, RunOut, from_record, from_view
+from app.routers.schemas import ERRORS, NewRun, ReviewRequest, RunOut, from_record, from_view
 from app.runner import RunConflictError
 
 RunId = Annotated[str, Path(min_length=1, max_length=128)]
@@ -20,7 +20,7 @@ STATUSES = "queued|running|awaiting_review|published|rejected|failed|cancelled"
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/runs", tags=["runs"])
+    router = APIRouter(prefix="/v1/runs", tags=["runs"], responses=ERRORS)
 
     @router.post("", status_code=202, response_model=RunOut)
     def create_run(request: NewRun, runner: RunnerDep, worker: WorkerDep, identity: IdentityDep) -> RunOut:

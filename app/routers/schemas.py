@@ -112,3 +112,22 @@ def from_record(record: RunRecord) -> RunOut:
         revision=record.revision,
         error=record.error,
     )
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# What every route of the JSON API may answer besides its own result (documented in the OpenAPI schema).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("Unknown host name (COPYDESK_PUBLIC_HOSTS)."),
+    401: _error("No API key, or an invalid or revoked one."),
+    403: _error("The key lacks the role, or a cross-origin / CSRF-less browser request."),
+    404: _error("No such run or campaign."),
+    409: _error("The run is not in a state that allows this."),
+    413: _error("Request body over COPYDESK_MAX_BODY_BYTES."),
+}

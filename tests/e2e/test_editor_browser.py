@@ -19,6 +19,7 @@ import uvicorn
 
 from app.api import create_app
 from app.runner import DraftRunner
+from app.settings import Settings
 from tests.fakes import ScriptedLLM
 from tests.unit.graph_support import QUERY_PLAN, GraphHarness, draft_with
 
@@ -56,7 +57,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield harness.runner
 
     port = free_port()
-    config = uvicorn.Config(create_app(factory), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(factory, settings=Settings(data_dir=tmp_path / "data"))  # single-user mode on 127.0.0.1
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     web = uvicorn.Server(config)
     thread = threading.Thread(target=web.run, daemon=True)
     thread.start()
