@@ -76,6 +76,15 @@ def _ingest(settings: Settings, path: Path) -> Any:
     finally:
         store.close()
         embedder.close()
+    from app import audit
+    from app.cli_keys import cli_actor
+
+    audit.record(  # issue 10; per-document approval/retirement entries come with the governed library (issue 8)
+        "documents.ingested",
+        actor=cli_actor(),
+        details={"path": path.name, "ingested": report.documents_ingested, "by_status": dict(report.by_status)},
+        log=audit.AuditLog.from_settings(settings),
+    )
     console.print(
         f"files: {report.files_seen}  ingested: {report.documents_ingested}  unchanged: {report.documents_unchanged}"
         f"  chunks: {report.chunks_written}  embedded (cache misses): {embedder.misses}"
