@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -37,20 +38,22 @@ def fuzz(schema: object, examples: int) -> tuple[Counter[int], list[str]]:
     """Every operation, ``examples`` generated cases each; returns (status counts, problems)."""
     sent: Counter[int] = Counter()
     problems: list[str] = []
-    for result in schema.get_all_operations():  # type: ignore[attr-defined]
-        operation = result.ok()
 
+    def checker(operation: Any) -> Any:
         @given(case=operation.as_strategy())
         @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def check(case: schemathesis.Case, label: str = operation.label) -> None:
+        def check(case: schemathesis.Case) -> None:
             response = case.call(headers=ADMIN)
             sent[response.status_code] += 1
             try:
                 case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
             except Exception as exc:  # collected, reported together below
-                problems.append(f"{label}: {response.status_code} {type(exc).__name__}: {str(exc)[:300]}")
+                problems.append(f"{operation.label}: {response.status_code} {type(exc).__name__}: {str(exc)[:300]}")
 
-        check()
+        return check
+
+    for result in schema.get_all_operations():  # type: ignore[attr-defined]
+        checker(result.ok())()
     return sent, problems
 
 

@@ -163,3 +163,12 @@ def test_route_list_includes_editor_pages(role_app: tuple[FastAPI, dict[str, str
     app, _ = role_app
     paths = {p for _, p in all_routes(app)}
     assert {"/editor", "/editor/runs/{run_id}/approve", "/login", "/v1/audit"} <= paths
+
+
+def test_a_plain_test_client_is_a_local_single_user(tmp_path: Path) -> None:
+    """Tests elsewhere write ``TestClient(create_app(...))``: conftest makes that a loopback browser."""
+    from fastapi.testclient import TestClient
+
+    app = app_for(None, tmp_path)
+    assert TestClient(app).get("/v1/audit").status_code == 200
+    assert TestClient(app, client=("203.0.113.9", 1)).get("/v1/audit").status_code == 401
