@@ -279,8 +279,15 @@ def fuzz(url: str, admin_key: str, examples: int) -> dict[str, Any]:
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     output = done.stdout + done.stderr
-    server_errors = len(re.findall(r"Server error", output))
-    return {"exit_code": done.returncode, "server_error_mentions": server_errors, "summary": output[-3000:]}
+    server_errors = len(re.findall(r"Server error|ST100|500 Internal", output))
+    errors_at = output.find("==== ERRORS")
+    errors = output[errors_at : errors_at + 2000] if errors_at >= 0 else ""
+    return {
+        "exit_code": done.returncode,
+        "server_errors": server_errors,
+        "errors_section": errors,
+        "summary": output[output.find("==== SUMMARY") :],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
