@@ -1,117 +1,67 @@
 """HTTP API: marketing ops queue single drafts or whole campaigns; editors review through it.
 
 Work is queued (202) and done by :class:`~app.worker.RunWorker`; clients poll
-``GET /v1/runs/{id}`` or ``GET /v1/campaigns/{id}``. A campaign is validated as a
-whole before anything is created: one bad item rejects the request and creates
-nothing. Start it with ``copydesk serve``.
+``GET /v1/runs/{id}`` or ``GET /v1/campaigns/{id}``. The endpoints live in
+``app/routers/`` (one module per topic, typed dependencies); this module assembles
+them behind the security gate (:mod:`app.security`: Host, Origin, identity, the
+route→role table, CSRF) and the body-size limit. Start it with ``copydesk serve``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
-from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query
-from pydantic import BaseModel, Field
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
+from app.audit import AuditLog
+from app.auth import KeyStore
 from app.editor import editor_router
+from app.limits import sanitise_errors
 from app.published import published_router
-from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
-from app.runs import RunRecord
+from app.routers import audit, campaigns, health, runs, session
+from app.routers.schemas import CampaignOut, CampaignRequest, NewRun, RunOut, RunRequest
+from app.runner import DraftRunner
+from app.security import SecurityMiddleware
+from app.settings import Settings, get_settings
 from app.worker import RunWorker
-from graphs.draft.nodes.review import EditorDecision
-from tools.content import Channel
 
 RunnerFactory = Callable[[], contextlib.AbstractContextManager[DraftRunner]]
+__all__ = ["CampaignOut", "CampaignRequest", "NewRun", "RunOut", "RunRequest", "create_app"]
 
 
-class RunRequest(BaseModel):
-    """One piece to draft."""
-
-    brief: str = Field(min_length=1, description="What the piece should say.")
-    channel: Channel
-    language: Literal["de", "en"] = "en"
-    product_id: str | None = None
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """422 with errors that always serialise (a lone surrogate echoed back would otherwise be a 500)."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse({"detail": sanitise_errors(errors)}, status_code=422)
 
 
-class NewRun(RunRequest):
-    campaign_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+def create_app(
+    runner_factory: RunnerFactory,
+    *,
+    settings: Settings | None = None,
+    keys: KeyStore | None = None,
+    audit_log: AuditLog | None = None,
+) -> FastAPI:
+    """The API over whatever runner the factory opens (settings-built in production, scripted in tests).
 
-
-class CampaignRequest(BaseModel):
-    """Many pieces at once, filed under one campaign id."""
-
-    campaign_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    items: list[RunRequest] = Field(min_length=1, max_length=500)
-
-
-class RunOut(BaseModel):
-    run_id: str
-    status: str
-    channel: str | None = None
-    language: str | None = None
-    campaign_id: str | None = None
-    revision: int = 0
-    error: str | None = None
-    review: dict[str, Any] | None = None
-    published: dict[str, str] = Field(default_factory=dict)
-
-
-class CampaignOut(BaseModel):
-    campaign_id: str
-    total: int
-    by_status: dict[str, int]
-    runs: list[RunOut]
-
-
-def _from_view(view: RunView) -> RunOut:
-    state = view.state
-    return RunOut(
-        run_id=view.run_id,
-        status=view.status,
-        channel=state.get("channel"),
-        language=state.get("language"),
-        campaign_id=state.get("campaign_id"),
-        revision=int(state.get("revision", 0)),
-        error=view.error,
-        review=view.review,
-        published=view.published,
+    ``settings`` default to the process settings; the key store and the audit log are
+    opened from them unless given.
+    """
+    settings = settings or get_settings()
+    keys = keys or KeyStore.open(
+        settings.checkpoint_url, settings.data_dir, settings.auth_secret, settings.session_hours
     )
-
-
-def _from_record(record: RunRecord) -> RunOut:
-    return RunOut(
-        run_id=record.run_id,
-        status=record.status,
-        channel=record.channel,
-        language=record.language,
-        campaign_id=record.campaign_id,
-        revision=record.revision,
-        error=record.error,
-    )
-
-
-@contextlib.contextmanager
-def _http_errors() -> Iterator[None]:
-    try:
-        yield
-    except RunNotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except RunConflictError as exc:
-        raise HTTPException(409, str(exc)) from exc
-    except RunError as exc:
-        raise HTTPException(422, str(exc)) from exc
-
-
-def create_app(runner_factory: RunnerFactory) -> FastAPI:
-    """The API over whatever runner the factory opens (settings-built in production, scripted in tests)."""
+    log = audit_log or AuditLog.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with runner_factory() as runner:
+            if runner.audit is None:
+                runner.audit = log
             worker = RunWorker(runner)
             app.state.runner, app.state.worker = runner, worker
             worker.recover()
@@ -120,7 +70,17 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
             finally:
                 worker.shutdown()
 
-    app = FastAPI(title="copydesk", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="copydesk", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_body_bytes)
+    app.state.keys, app.state.audit, app.state.secure_cookies = keys, log, settings.secure_cookies
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(
+        SecurityMiddleware,
+        keys=keys,
+        public_hosts=settings.public_hosts,
+        single_user=settings.auth_single_user,
+        max_form_bytes=settings.max_form_bytes,
+        secure_cookies=settings.secure_cookies,
+    )
 
     def runner() -> DraftRunner:
         result: DraftRunner = app.state.runner
@@ -130,114 +90,28 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
         result: RunWorker = app.state.worker
         return result
 
-    app.include_router(editor_router(runner, worker))
+    app.include_router(health.build_router())
+    app.include_router(session.build_router(), max_body_size=settings.max_form_bytes)
+    app.include_router(runs.build_router())
+    app.include_router(campaigns.build_router())
+    app.include_router(audit.build_router())
+    app.include_router(editor_router(runner, worker), max_body_size=settings.max_form_bytes)
     app.include_router(published_router(runner))
-
-    @app.get("/healthz")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.post("/v1/runs", status_code=202, response_model=RunOut)
-    def create_run(request: NewRun) -> RunOut:
-        with _http_errors():
-            run_id = runner().create(
-                request.brief,
-                channel=request.channel,
-                language=request.language,
-                product_id=request.product_id,
-                campaign_id=request.campaign_id,
-            )
-        worker().enqueue(run_id)
-        return RunOut(
-            run_id=run_id,
-            status="queued",
-            channel=request.channel,
-            language=request.language,
-            campaign_id=request.campaign_id,
-        )
-
-    @app.get("/v1/runs", response_model=list[RunOut])
-    def list_runs(
-        status: str | None = None, campaign_id: str | None = None, limit: int = Query(100, ge=1, le=1000)
-    ) -> list[RunOut]:
-        return [_from_record(r) for r in runner().list(status=status, campaign_id=campaign_id, limit=limit)]
-
-    @app.get("/v1/runs/{run_id}", response_model=RunOut)
-    def get_run(run_id: str) -> RunOut:
-        with _http_errors():
-            view = runner().get(run_id)
-        out = _from_view(view)
-        if worker().busy(run_id) and out.status != "queued":
-            out.status = "running"
-        return out
-
-    @app.post("/v1/runs/{run_id}/review", status_code=202, response_model=RunOut)
-    def review_run(run_id: str, decision: EditorDecision) -> RunOut:
-        with _http_errors():
-            view = runner().get(run_id)
-            if worker().busy(run_id):
-                raise RunConflictError(f"run {run_id} is being worked on; try again when it waits for review")
-            if view.status != "awaiting_review":
-                raise RunConflictError(f"run {run_id} is not waiting for an editor (status: {view.status})")
-        worker().resume(run_id, decision.model_dump(mode="json", exclude_none=True))
-        return RunOut(run_id=run_id, status="running")
-
-    @app.post("/v1/runs/{run_id}/retry", status_code=202, response_model=RunOut)
-    def retry_run(run_id: str) -> RunOut:
-        with _http_errors():
-            view = runner().get(run_id)
-            if view.status != "failed":
-                raise RunConflictError(f"run {run_id} has not failed (status: {view.status})")
-        worker().retry(run_id)
-        return RunOut(run_id=run_id, status="running")
-
-    @app.post("/v1/campaigns", status_code=202, response_model=CampaignOut)
-    def create_campaign(request: CampaignRequest) -> CampaignOut:
-        problems = []
-        for index, item in enumerate(request.items):
-            try:
-                validate_request(item.brief, item.channel, item.language)
-            except RunError as exc:
-                problems.append(f"item {index}: {exc}")
-        if problems:
-            raise HTTPException(422, "; ".join(problems) + " (nothing was created)")
-        campaign_id = request.campaign_id or f"cmp-{uuid.uuid4().hex[:10]}"
-        if runner().list(campaign_id=campaign_id, limit=1):
-            raise HTTPException(409, f"campaign {campaign_id} already exists")
-        created = []
-        for item in request.items:
-            run_id = runner().create(
-                item.brief,
-                channel=item.channel,
-                language=item.language,
-                product_id=item.product_id,
-                campaign_id=campaign_id,
-            )
-            worker().enqueue(run_id)
-            created.append(
-                RunOut(
-                    run_id=run_id,
-                    status="queued",
-                    channel=item.channel,
-                    language=item.language,
-                    campaign_id=campaign_id,
-                )
-            )
-        return CampaignOut(
-            campaign_id=campaign_id, total=len(created), by_status={"queued": len(created)}, runs=created
-        )
-
-    @app.get("/v1/campaigns/{campaign_id}", response_model=CampaignOut)
-    def get_campaign(campaign_id: str) -> CampaignOut:
-        records = runner().list(campaign_id=campaign_id, limit=10_000)
-        if not records:
-            raise HTTPException(404, f"unknown campaign {campaign_id!r}")
-        runs = [_from_record(r) for r in records]
-        return CampaignOut(
-            campaign_id=campaign_id,
-            total=len(runs),
-            by_status=dict(Counter(r.status for r in runs)),
-            runs=runs,
-        )
-
     return app
+
+
+def route_table(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path template) the app serves, schema or not, for the role tests and the docs."""
+    pairs: list[tuple[str, str]] = []
+
+    def walk(routes: Any, prefix: str) -> None:
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                walk(inner.routes, prefix + getattr(getattr(route, "include_context", None), "prefix", ""))
+                continue
+            for method in sorted(getattr(route, "methods", None) or ()):
+                pairs.append((method, prefix + route.path))
+
+    walk(app.routes, "")
+    return pairs

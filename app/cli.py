@@ -48,7 +48,9 @@ def _runner(settings: Settings) -> Iterator[Any]:
     registry = RunRegistry(settings.checkpoint_url, settings.runs_db_path)
     try:
         with open_checkpointer(settings.checkpoint_url, settings.sqlite_checkpoint_path) as saver:
-            yield DraftRunner(services, saver, registry)
+            from app.audit import AuditLog
+
+            yield DraftRunner(services, saver, registry, audit=AuditLog.from_settings(settings))
     finally:
         registry.close()
         close_services(services)
@@ -74,6 +76,15 @@ def _ingest(settings: Settings, path: Path) -> Any:
     finally:
         store.close()
         embedder.close()
+    from app import audit
+    from app.cli_keys import cli_actor
+
+    audit.record(  # issue 10; per-document approval/retirement entries come with the governed library (issue 8)
+        "documents.ingested",
+        actor=cli_actor(),
+        details={"path": path.name, "ingested": report.documents_ingested, "by_status": dict(report.by_status)},
+        log=audit.AuditLog.from_settings(settings),
+    )
     console.print(
         f"files: {report.files_seen}  ingested: {report.documents_ingested}  unchanged: {report.documents_unchanged}"
         f"  chunks: {report.chunks_written}  embedded (cache misses): {embedder.misses}"
@@ -156,7 +167,11 @@ def draft(
         _fail(str(exc))
     with _runner(get_settings()) as runner:
         try:
-            view = runner.start(brief, channel=channel, language=lang, product_id=product, campaign_id=campaign)
+            from app.cli_keys import cli_actor
+
+            view = runner.start(
+                brief, channel=channel, language=lang, product_id=product, campaign_id=campaign, actor=cli_actor()
+            )
         except RunError as exc:
             _fail(str(exc), code=1)
         _print_view(view)
@@ -169,7 +184,9 @@ def review(
     reject: Annotated[bool, typer.Option("--reject", help="Reject; with --feedback the draft is revised.")] = False,
     feedback: Annotated[str, typer.Option(help="What to change (with --reject).")] = "",
     edit: Annotated[Path | None, typer.Option(help="A JSON file with the edited draft.")] = None,
-    editor: Annotated[str, typer.Option(help="Who decides (recorded in the run).")] = "editor",
+    editor: Annotated[
+        str | None, typer.Option(help="Who decides (recorded in the run and the audit log); default cli:OS-USER.")
+    ] = None,
 ) -> None:
     """Approve, edit or reject a draft that waits for review."""
     from app.runner import RunError
@@ -177,7 +194,9 @@ def review(
     chosen = [name for name, on in (("approve", approve), ("reject", reject), ("edit", edit is not None)) if on]
     if len(chosen) != 1:
         _fail("choose exactly one of --approve, --reject, --edit FILE")
-    decision: dict[str, Any] = {"action": chosen[0], "feedback": feedback, "editor": editor}
+    from app.cli_keys import cli_actor
+
+    decision: dict[str, Any] = {"action": chosen[0], "feedback": feedback, "editor": editor or cli_actor()}
     if edit is not None:
         try:
             data = json.loads(edit.read_text(encoding="utf-8"))
@@ -277,11 +296,35 @@ def serve(
     from app.api import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(lambda: _runner(settings)), host=host, port=port)
+    _refuse_open_bind_without_keys(settings, host)
+    uvicorn.run(create_app(lambda: _runner(settings), settings=settings), host=host, port=port)
+
+
+def _refuse_open_bind_without_keys(settings: Settings, host: str) -> None:
+    """Single-user mode is for 127.0.0.1 only: another address needs keys first."""
+    from app.auth import is_loopback
+    from app.cli_keys import open_keys
+
+    if is_loopback(host):
+        return
+    store = open_keys(settings)
+    try:
+        if not store.has_active_keys(max_age_s=0):
+            _fail(
+                f"refusing to serve on {host} without API keys: anyone who can reach it could approve and publish. "
+                "Create keys first (copydesk keys create --role admin --name you), or serve on 127.0.0.1."
+            )
+    finally:
+        store.close()
 
 
 llm_app = typer.Typer(help="Production model profiles (vLLM).", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")
+from app.cli_audit import audit_app  # noqa: E402  (issue 10)
+from app.cli_keys import keys_app  # noqa: E402  (issue 10)
+
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
 
 @llm_app.command("profiles")

@@ -18,12 +18,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from app.desk_context import UI_COOKIE, identity_of, page_context, safe_next
 from app.desk_diff import draft_diff, model_draft
 from app.desk_edit import EditError, draft_from_form
 from app.desk_i18n import UI_LANGUAGES, normalise_language
 from app.desk_view import age_label, age_seconds, build_desk, neighbours, next_after_decision, queue_row, waiting_order
+from app.limits import (
+    MAX_CLAIMS_FIELD_CHARS,
+    MAX_FEEDBACK_CHARS,
+    EditedDraft,
+    InputError,
+    edit_form_fields,
+    form_text,
+    section_count,
+)
 from app.runner import DraftRunner, RunError, RunNotFoundError, RunView
 from app.worker import RunWorker
 from tools.content import CHANNELS
@@ -245,11 +255,14 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
 
     @router.post("/runs/{run_id}/reject")
     def reject(request: Request, run_id: str, feedback: Annotated[str, Form()] = "") -> RedirectResponse:
-        text = feedback.strip()
+        try:
+            text = form_text({"feedback": feedback}, "feedback", MAX_FEEDBACK_CHARS).strip()
+        except InputError as exc:
+            raise HTTPException(422, str(exc)) from exc
         if not text:
             load(run_id)
             return RedirectResponse(f"/editor/runs/{run_id}?notice=need_feedback", status_code=303)
-        decide(request, run_id, {"action": "reject", "feedback": text[:4000]})
+        decide(request, run_id, {"action": "reject", "feedback": text})
         return after_decision(run_id, "reject")
 
     @router.get("/runs/{run_id}/reject-final", response_class=HTMLResponse)
@@ -272,9 +285,14 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
         view = load(run_id)
         form = await request.form()
         old = (view.review or {}).get("draft") or view.state.get("draft") or {}
-        explicit = parse_claims(str(form["claims"])) if "claims" in form else None
-        try:
-            draft = draft_from_form(old, {k: v for k, v in form.items() if isinstance(v, str)}, explicit)
+        try:  # every field bounded before anything is built (issue 10's input limits)
+            if "sections" in form:  # the desk's form keeps the draft's sections; a count is checked, never trusted
+                section_count(form)
+            explicit = parse_claims(form_text(form, "claims", MAX_CLAIMS_FIELD_CHARS)) if "claims" in form else None
+            draft = draft_from_form(old, edit_form_fields(form), explicit)
+            draft = EditedDraft.model_validate(draft).model_dump()
+        except (InputError, ValidationError) as exc:
+            raise HTTPException(422, f"malformed edit form: {exc}") from exc
         except EditError as exc:
             t = page_context(request)["t"]
             message = t(exc.key, **exc.values)

@@ -16,6 +16,8 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 
+from app import audit as audit_log
+from app.audit import AuditLog
 from app.runs import RunRecord, RunRegistry
 from graphs.draft.context import DraftServices
 from graphs.draft.graph import compile_graph
@@ -67,10 +69,55 @@ def validate_request(brief: str, channel: str, language: str) -> str:
 class DraftRunner:
     """Runs of the draft graph over one checkpointer, one registry and one set of services."""
 
-    def __init__(self, services: DraftServices, checkpointer: BaseCheckpointSaver[str], registry: RunRegistry) -> None:
+    def __init__(
+        self,
+        services: DraftServices,
+        checkpointer: BaseCheckpointSaver[str],
+        registry: RunRegistry,
+        audit: AuditLog | None = None,
+    ) -> None:
         self.services = services
         self.registry = registry
         self.graph = compile_graph(checkpointer)
+        self.audit = audit
+
+    # --- audit hooks (issue 10): creation, decisions, publication --------------------------
+    def _record(self, action: str, actor: str, run_id: str, details: dict[str, Any]) -> None:
+        if self.audit is not None:
+            audit_log.record(action, actor=actor, run_id=run_id, details=details, log=self.audit)
+
+    def _scrub(self, text: str, language: str) -> str:
+        """Free text for the audit log without personal data in clear."""
+        if not text:
+            return text
+        return self.services.scrubber.scrub(
+            text, language, PseudonymMap(), allow=self.services.options.public_terms
+        ).text
+
+    def _record_decision(self, run_id: str, view: RunView, decision: dict[str, Any]) -> None:
+        if self.audit is None:
+            return
+        language = str(view.state.get("language") or "en")
+        details: dict[str, Any] = {
+            "decision": decision.get("action"),
+            "revision": int(view.state.get("revision", 0)),
+            "prompt": view.state.get("prompt_ref"),
+        }
+        if decision.get("feedback"):
+            details["feedback"] = self._scrub(str(decision["feedback"]), language)
+        if decision.get("action") == "edit" and isinstance(decision.get("draft"), dict):
+            diff = audit_log.draft_diff(view.state.get("draft"), decision["draft"])
+            details["diff"] = self._scrub(diff, language)
+        self._record("run.decision", str(decision.get("editor") or "editor"), run_id, details)
+
+    def _record_outcome(self, run_id: str, view: RunView, decision: dict[str, Any]) -> None:
+        actor = str(decision.get("editor") or "editor")
+        if view.status == "published":
+            details = {**audit_log.run_provenance(view.state, self.services), "published": dict(view.published)}
+            self._record("run.published", actor, run_id, details)
+        elif decision.get("action") == "approve" and view.status == "awaiting_review":
+            message = str(view.state.get("review_message") or "")[:500]
+            self._record("run.approval_refused", actor, run_id, {"reason": message})
 
     @staticmethod
     def _config(run_id: str) -> RunnableConfig:
@@ -85,6 +132,7 @@ class DraftRunner:
         product_id: str | None = None,
         campaign_id: str | None = None,
         run_id: str | None = None,
+        actor: str = "local",
     ) -> str:
         """Validate and record a run without running it (status ``queued``); returns its id.
 
@@ -120,6 +168,18 @@ class DraftRunner:
             "campaign_id": campaign_id,
         }
         self.graph.update_state(self._config(run_id), initial, as_node="__start__")
+        self._record(
+            "run.created",
+            actor,
+            run_id,
+            {
+                "channel": channel,
+                "language": language,
+                "product_id": product_id,
+                "campaign_id": campaign_id,
+                "brief": scrubbed.text[:500],
+            },
+        )
         return run_id
 
     def run(self, run_id: str) -> RunView:
@@ -138,10 +198,17 @@ class DraftRunner:
         product_id: str | None = None,
         campaign_id: str | None = None,
         run_id: str | None = None,
+        actor: str = "local",
     ) -> RunView:
         """Create a run and drive it to the editor's interrupt (or to a failure)."""
         created = self.create(
-            brief, channel=channel, language=language, product_id=product_id, campaign_id=campaign_id, run_id=run_id
+            brief,
+            channel=channel,
+            language=language,
+            product_id=product_id,
+            campaign_id=campaign_id,
+            run_id=run_id,
+            actor=actor,
         )
         return self._drive(created, None)
 
@@ -154,7 +221,10 @@ class DraftRunner:
             raise RunConflictError(f"run {run_id} was rejected; start a new run")
         if view.status != "awaiting_review":
             raise RunConflictError(f"run {run_id} is not waiting for an editor (status: {view.status})")
-        return self._drive(run_id, Command(resume=decision))
+        self._record_decision(run_id, view, decision)
+        after = self._drive(run_id, Command(resume=decision))
+        self._record_outcome(run_id, after, decision)
+        return after
 
     def retry(self, run_id: str) -> RunView:
         """Continue a failed or crashed run from the stage where it stopped."""

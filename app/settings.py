@@ -92,6 +92,24 @@ class Settings(BaseSettings):
         default_factory=dict, description="Per entity type; default pseudonymise."
     )
 
+    # --- Security and input limits (issue 10) ---------------------------------------------
+    auth_secret: str | None = Field(
+        None,
+        description="Server secret for key hashes, sessions and CSRF tokens; unset: a random one kept in "
+        "DATA_DIR/auth_secret. Set the same value on every API machine sharing a PostgreSQL database.",
+    )
+    auth_single_user: bool = Field(
+        True, description="While no API key exists, loopback clients act as 'local' with every role."
+    )
+    public_hosts: list[str] = Field(
+        default_factory=list,
+        description='Host names the server answers besides loopback, e.g. ["copydesk.example.com"]; "*" = any.',
+    )
+    session_hours: float = Field(12.0, gt=0, description="Editor session lifetime.")
+    secure_cookies: bool = Field(False, description="Cookies always Secure (behind a TLS proxy).")
+    max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest request body, checked before parsing.")
+    max_form_bytes: int = Field(256_000, ge=1024, description="Largest form post (editor pages, login).")
+
     # --- Tracing ---------------------------------------------------------------------------
     langfuse_public_key: str | None = Field(None, description="Langfuse public key; tracing off without it.")
     langfuse_secret_key: str | None = Field(None, description="Langfuse secret key.")

@@ -12,6 +12,34 @@ from tools.telemetry import disable_telemetry
 
 disable_telemetry()
 
+
+def _loopback_test_clients() -> None:
+    """``TestClient(app)`` talks from 127.0.0.1 to http://127.0.0.1 unless a test says otherwise.
+
+    Starlette's defaults (client ``testclient``, host ``testserver``) are neither loopback nor a
+    configured public name, so the security gate (issue 10) would refuse them; with these, an API
+    test runs in single-user mode like ``copydesk serve`` on a laptop. Tests of remote callers pass
+    ``client=`` and ``base_url=`` explicitly (``tests/unit/api_support.py``).
+    """
+    import functools
+
+    from starlette.testclient import TestClient
+
+    original = TestClient.__init__
+    if getattr(original, "_copydesk_loopback", False):
+        return
+
+    @functools.wraps(original)
+    def init(self: TestClient, app: object, base_url: str = "http://127.0.0.1", *args: object, **kw: object) -> None:
+        kw.setdefault("client", ("127.0.0.1", 50000))
+        original(self, app, base_url, *args, **kw)  # type: ignore[arg-type]
+
+    init._copydesk_loopback = True  # type: ignore[attr-defined]
+    TestClient.__init__ = init  # type: ignore[method-assign]
+
+
+_loopback_test_clients()
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("COPYDESK_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 

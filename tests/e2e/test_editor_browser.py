@@ -29,6 +29,7 @@ import uvicorn
 
 from app.api import create_app
 from app.runner import DraftRunner
+from app.settings import Settings
 from tests.fakes import ScriptedLLM
 from tests.unit.graph_support import QUERY_PLAN, GraphHarness, draft_with
 
@@ -75,7 +76,9 @@ def desk(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         yield harness.runner
 
     port = free_port()
-    web = uvicorn.Server(uvicorn.Config(create_app(factory), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(factory, settings=Settings(data_dir=tmp_path / "data"))  # single-user mode on 127.0.0.1
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    web = uvicorn.Server(config)
     thread = threading.Thread(target=web.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -95,6 +98,10 @@ def desk(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             break
         time.sleep(0.25)
     assert statuses == {"awaiting_review"}, statuses
+    # From here on the desk is a shared server: an editor's key exists, so single-user mode ends and
+    # the browser must sign in (issue 10's /login).
+    _, key = app.state.keys.create("Eva Editor", ["editor"])
+    runs["_key"] = key
     yield base, runs
     web.should_exit = True
     thread.join(timeout=10)
@@ -102,11 +109,16 @@ def desk(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 @pytest.fixture
-def login() -> Callable[[Any, str], None]:
-    """Sign the browser in. Single-user mode needs nothing yet; issue 10's ``/login`` step goes here."""
+def login() -> Callable[[Any, str, str], None]:
+    """Sign the browser in with the editor's key through the login form; the desk then names her."""
 
-    def sign_in(page: Any, base: str) -> None:
+    def sign_in(page: Any, base: str, key: str) -> None:
         page.goto(f"{base}/editor")
+        assert page.locator("#login-form").is_visible(), "without a session the desk must ask for a key"
+        page.fill("#login-key", key)
+        page.click("#login")
+        page.wait_for_selector("#signed-in")
+        assert "Eva Editor" in page.locator("#signed-in").inner_text()
 
     return sign_in
 
@@ -188,7 +200,9 @@ def review_pass(page: Any, base: str, runs: dict[str, str], lang: str) -> None:
     shoot(page, f"published-{lang}")
 
 
-def test_editor_desk_in_english_and_german(desk: tuple[str, dict[str, str]], login: Callable[[Any, str], None]) -> None:
+def test_editor_desk_in_english_and_german(
+    desk: tuple[str, dict[str, str]], login: Callable[[Any, str, str], None]
+) -> None:
     from playwright.sync_api import sync_playwright
 
     assert hashlib.sha256(AXE.read_bytes()).hexdigest() == AXE_SHA256
@@ -202,7 +216,7 @@ def test_editor_desk_in_english_and_german(desk: tuple[str, dict[str, str]], log
         page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith((base, "data:", "about:")) else None)
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        login(page, base)
+        login(page, base, runs["_key"])
         assert "Signed in as" in page.locator("#signed-in").inner_text()
 
         review_pass(page, base, runs, "en")

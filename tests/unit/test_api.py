@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import create_app
-from app.runner import DraftRunner
 from tests.fakes import ScriptedLLM
+from tests.unit.api_support import app_for, local_client
 from tests.unit.graph_support import QUERY_PLAN, GraphHarness, draft_with
 
 BRIEF = "Product text for the Acme Kettle K1"
@@ -20,13 +18,7 @@ BRIEF = "Product text for the Acme Kettle K1"
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[tuple[TestClient, GraphHarness]]:
     harness = GraphHarness(tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]}))
-
-    @contextlib.contextmanager
-    def factory() -> Iterator[DraftRunner]:
-        yield harness.runner
-
-    app = create_app(factory)
-    with TestClient(app) as client:
+    with local_client(app_for(harness.runner, tmp_path)) as client:  # single-user mode: no keys, loopback
         yield client, harness
     harness.close()
 
@@ -101,12 +93,7 @@ def test_queued_runs_survive_a_restart(tmp_path: Path) -> None:
     run_id = first.runner.create(BRIEF, channel="ad_copy", language="en")
     first.close()
     harness = GraphHarness(tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]}))
-
-    @contextlib.contextmanager
-    def factory() -> Iterator[DraftRunner]:
-        yield harness.runner
-
-    with TestClient(create_app(factory)) as client:
+    with local_client(app_for(harness.runner, tmp_path)) as client:
         settle(client)
         assert client.get(f"/v1/runs/{run_id}").json()["status"] == "awaiting_review"
     harness.close()

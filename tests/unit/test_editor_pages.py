@@ -5,23 +5,19 @@ Real graph, store, fact-checker, Presidio and guards; a scripted model (the desk
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from fastapi import Request
 from fastapi.testclient import TestClient
 
-from app.api import create_app
 from app.editor import parse_claims
-from app.runner import DraftRunner
 from serving.structured import StructuredOutputError
 from tests.fakes import ScriptedLLM
+from tests.unit.api_support import LOCAL, REMOTE, app_for, csrf_from, keys_of
 from tests.unit.graph_support import QUERY_PLAN, GraphHarness, draft_with
 
 FIXED_BODY = "The Acme Kettle K1 costs 49.90 EUR [S1]."
@@ -29,23 +25,26 @@ FIXED_BODY = "The Acme Kettle K1 costs 49.90 EUR [S1]."
 Client = tuple[TestClient, GraphHarness]
 
 
+class DeskClient(TestClient):
+    """A browser on the desk: every form post carries the CSRF token the pages hand out (issue 10)."""
+
+    def post(self, url: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if "json" not in kwargs and str(url).startswith(("/editor", "/logout")):
+            data = dict(kwargs.pop("data", None) or {})
+            data.setdefault("csrf_token", csrf_from(self, "/editor"))
+            kwargs["data"] = data
+        return super().post(url, *args, **kwargs)
+
+
 def make_client(tmp_path: Path, drafts: list[Any], identity: str | None = None) -> Iterator[Client]:
     harness = GraphHarness(tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": drafts}), max_revisions=0)
-
-    @contextlib.contextmanager
-    def factory() -> Iterator[DraftRunner]:
-        yield harness.runner
-
-    app = create_app(factory)
-    if identity:
-        # What issue 10's middleware does: identity and form token on request.state.
-        @app.middleware("http")
-        async def signed_in(request: Request, call_next: Callable[..., Any]) -> Any:
-            request.state.identity = SimpleNamespace(name=identity, roles=frozenset({"editor"}))
-            request.state.csrf_token = "tok-123"
-            return await call_next(request)
-
-    with TestClient(app) as http:
+    app = app_for(harness.runner, tmp_path)
+    address = REMOTE if identity else LOCAL  # a named editor signs in from another machine; else single-user mode
+    with DeskClient(app, base_url="http://127.0.0.1", client=address) as http:
+        if identity:
+            _, key = keys_of(app).create(identity, ["editor", "ops"])
+            signed_in = http.post("/login", data={"key": key, "csrf_token": csrf_from(http, "/login")})
+            assert signed_in.status_code == 200
         yield http, harness
     harness.close()
 
@@ -114,7 +113,7 @@ def test_draft_view_marks_sentences_and_shows_the_passage(client: Client) -> Non
     assert 'aria-label="Source 1">1</a></sup>' in html and 'id="source-S1"' in html
     assert 'id="edit-body-0" name="body_0"' in html and "[S1]" in html  # the editable text keeps its citations
     assert '<html lang="en">' in html and '<article class="page" lang="en"' in html
-    assert 'name="csrf_token" value=""' in html and "Signed in as editor" in html
+    assert re.search(r'name="csrf_token" value="[^"]+"', html) and "Signed in as local" in html
 
 
 def test_approve_is_refused_with_reasons_while_problems_remain(client: Client) -> None:
@@ -134,7 +133,7 @@ def test_edit_in_place_rechecks_then_approve_goes_to_the_next_draft_and_publishe
         run_id = start_run(http)
         other = start_run(http, "Acme Kettle K1 capacity")
         page = http.get(f"/editor/runs/{run_id}").text
-        assert 'name="csrf_token" value="tok-123"' in page and "Signed in as eva" in page
+        assert re.search(r'name="csrf_token" value="[^"]+"', page) and "Signed in as eva" in page
         assert page.count('name="csrf_token"') == page.count("<form")  # every form carries the token
         accepted = fix_price(http, run_id, accept="application/json")
         assert accepted.status_code == 202 and accepted.json()["poll"] == f"/editor/runs/{run_id}/status.json"
@@ -191,11 +190,7 @@ def test_reject_with_feedback_sends_the_draft_back(tmp_path: Path) -> None:
         tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]}), max_revisions=1
     )
 
-    @contextlib.contextmanager
-    def factory() -> Iterator[DraftRunner]:
-        yield harness.runner
-
-    with TestClient(create_app(factory)) as http:
+    with DeskClient(app_for(harness.runner, tmp_path), base_url="http://127.0.0.1", client=LOCAL) as http:
         run_id = start_run(http)
         sent = http.post(
             f"/editor/runs/{run_id}/reject", data={"feedback": "use the real price"}, follow_redirects=False
@@ -272,11 +267,7 @@ def test_the_diff_is_against_the_latest_model_draft(tmp_path: Path) -> None:
     drafts = [draft_with("49.90"), draft_with("49.90", "Second take.")]
     harness = GraphHarness(tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": drafts}), max_revisions=1)
 
-    @contextlib.contextmanager
-    def factory() -> Iterator[DraftRunner]:
-        yield harness.runner
-
-    with TestClient(create_app(factory)) as http:
+    with DeskClient(app_for(harness.runner, tmp_path), base_url="http://127.0.0.1", client=LOCAL) as http:
         run_id = start_run(http)
         assert 'id="no-diff"' in http.get(f"/editor/runs/{run_id}").text
         http.post(f"/editor/runs/{run_id}/reject", data={"feedback": "one more sentence"})
