@@ -82,7 +82,9 @@ def _ingest(settings: Settings, path: Path) -> Any:
     if report.by_status:
         console.print("by approval status: " + ", ".join(f"{k}={v}" for k, v in sorted(report.by_status.items())))
     for skipped in report.skipped:
-        console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
+        console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False)
+    for warning in getattr(report, "warnings", []):
+        console.print(f"[yellow]warning[/] {warning.path}: {warning.reason}", highlight=False)
     return report
 
 
