@@ -316,6 +316,11 @@ def llm_command(
         print(f"export {key}='{value}'")
 
 
+from app.cli_erase import erase_app  # noqa: E402
+
+app.add_typer(erase_app, name="erase")
+
+
 def _mount_plugins() -> None:
     """Mount sub-apps registered under the ``copydesk.cli`` entry-point group (e.g. ``eval``)."""
     for plugin in entry_points(group="copydesk.cli"):

@@ -92,6 +92,14 @@ class Settings(BaseSettings):
         default_factory=dict, description="Per entity type; default pseudonymise."
     )
 
+    # --- Personal data and retention (issue 9) ---
+    checkpoint_retention_days: int | None = Field(
+        None,
+        ge=0,
+        description="Delete the checkpoints of finished runs (published, rejected, failed, cancelled) this many days "
+        "after their last update (`copydesk erase --expired`); unset keeps them.",
+    )
+
     # --- Tracing ---------------------------------------------------------------------------
     langfuse_public_key: str | None = Field(None, description="Langfuse public key; tracing off without it.")
     langfuse_secret_key: str | None = Field(None, description="Langfuse secret key.")

@@ -283,8 +283,14 @@ _EN_SUFFIX = (
 )
 _EN_UNIT = r"(?:,?[ ]*(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|#|Floor|Fl\.?|Room)[ ]*[\w-]+)?"
 _EN_CITY_STATE_ZIP = r"(?:,?[ \n]*[A-Z][a-zA-Z]+(?:[ ][A-Z][a-zA-Z]+){0,2},[ ]*[A-Z]{2}[ ]+\d{5}(?:-\d{4})?)?"
-_EN_STREET = r"\b\d{1,6}[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][a-zA-Z'.-]*[ ]+){1,4}"
-_EN_ADDRESS = re.compile(rf"{_EN_STREET}{_EN_SUFFIX}{_EN_UNIT}{_EN_CITY_STATE_ZIP}")
+# British postcodes ("NW1 6XE", "SW1A 2AA", "M1 1AE"), after a town: "221B Baker Street, London NW1 6XE".
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}\b"
+_UK_TOWN_POSTCODE = rf"(?:,?[ \n]*(?:[A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+){{0,2}},?[ ]+)?{_UK_POSTCODE})"
+_EN_FLAT = r"(?:(?:Flat|Apartment|Apt\.?|Unit)[ ]\d{1,4}[A-Za-z]?,?[ ]+)?"
+_EN_STREET = r"\b\d{1,6}[A-Za-z]?[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][a-zA-Z'.-]*[ ]+){1,4}"
+_EN_ADDRESS = re.compile(
+    rf"{_EN_FLAT}{_EN_STREET}{_EN_SUFFIX}{_EN_UNIT}(?:{_UK_TOWN_POSTCODE}|{_EN_CITY_STATE_ZIP})"
+)
 _EN_UNIT_ALONE = re.compile(r"\b(?:Apt\.|Apartment|Suite)[ ]\d{1,5}\b")
 _EN_POBOX = re.compile(r"\b(?:P\.?O\.?[ ]Box|PSC[ ]\d{3,5},[ ]Box)[ ]\d{1,6}(?:\n?[ ]*[A-Z]{3}[ ][A-Z]{2}[ ]\d{5})?")
 
