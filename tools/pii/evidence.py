@@ -17,6 +17,7 @@ re-reads through the store, not to the quote.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -56,3 +57,44 @@ def scrub_evidence(
         return value
 
     return walk(record, None)
+
+
+_NUMBERED = re.compile(r"<([A-Z][A-Z_]*?)_\d+>")
+
+
+def scrub_decision(
+    decision: dict[str, Any], scrubber: PiiScrubber, language: str, allow: Iterable[str] = ()
+) -> dict[str, Any]:
+    """An editor's decision with personal data removed from its feedback and edited draft.
+
+    The decision is the graph's resume value, which LangGraph writes to the checkpoint
+    as is, so it must be clean before the graph sees it. Replacements are unnumbered
+    (``<PERSON>``): the run's numbered pseudonyms are assigned by the graph's own nodes.
+    """
+    allowed = tuple(allow)
+
+    def clean(text: str) -> str:
+        if not text.strip():
+            return text
+        return _NUMBERED.sub(r"<\1>", scrubber.scrub(text, language, PseudonymMap(), allow=allowed).text)
+
+    out = dict(decision)
+    if isinstance(out.get("feedback"), str):
+        out["feedback"] = clean(out["feedback"])
+    draft = out.get("draft")
+    if isinstance(draft, dict):
+        draft = dict(draft)
+        for key in ("title", "meta_description"):
+            if isinstance(draft.get(key), str):
+                draft[key] = clean(draft[key])
+        draft["sections"] = [
+            {**s, **{k: clean(s[k]) for k in ("heading", "body") if isinstance(s.get(k), str)}}
+            for s in draft.get("sections") or []
+            if isinstance(s, dict)
+        ]
+        draft["claims"] = [
+            {**c, "text": clean(c["text"])} if isinstance(c, dict) and isinstance(c.get("text"), str) else c
+            for c in draft.get("claims") or []
+        ]
+        out["draft"] = draft
+    return out

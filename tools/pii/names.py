@@ -34,7 +34,7 @@ _COUNTRIES = _words(
 _RELEVANT = frozenset(
     _words(
         "great_britain ireland usa italy spain france the_netherlands germany austria swiss poland "
-        "turkey russia denmark sweden norway portugal greece croatia serbia czech_republic hungary "
+        "turkey russia denmark sweden norway portugal greece croatia serbia czech_republic hungary india "
         "east_frisia belgium "
     )
 )
