@@ -168,6 +168,11 @@ class DraftRunner:
         cleaned = scrub_decision(decision, self.services.scrubber, language, allow)
         if isinstance(cleaned.get("feedback"), str):
             cleaned["feedback"] = neutralize_injections(cleaned["feedback"])
+            screen = self.services.injection_screen
+            if screen is not None:
+                for hit in sorted(screen(cleaned["feedback"]), key=lambda h: h.start, reverse=True):
+                    text = cleaned["feedback"]
+                    cleaned["feedback"] = text[: hit.start] + "[removed: instruction-like text]" + text[hit.end :]
         return cleaned
 
     def retry(self, run_id: str) -> RunView:

@@ -9,7 +9,8 @@ through the shared vector cache, so reruns embed nothing.
 Splits are stratified and fixed (seed 9): 60 % train, 20 % validation (the threshold is the
 lowest probability that keeps the validation false-positive rate at or below 1 %), 20 % test
 (the figures reported). The model is logistic regression with L2 (strength chosen on the
-validation split), fitted by Newton steps in numpy; the final weights are refitted on train + validation with the chosen threshold.
+validation split), fitted by Newton steps in numpy; the final weights are refitted on
+train + validation and used with the chosen threshold.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         split[idx[int(0.6 * n) : int(0.8 * n)]] = "val"
         split[idx[int(0.8 * n) :]] = "test"
     train, val, test = (split == "train"), (split == "val"), (split == "test")
+
     def on_validation(l2: float) -> tuple[float, float, np.ndarray, float]:
         """Validation recall at the threshold that keeps validation FPR <= 1 % (never below 0.5)."""
         w, b = fit(x[train], y[train], l2)

@@ -55,6 +55,20 @@ RULES: tuple[_Rule, ...] = (
     ),
     _rule("forget_de", r"\bvergiss\s+(?:alles|alle[ns]?)\b", "fordert das Modell auf, alles zu vergessen"),
     _rule(
+        "set_aside_en",
+        rf"\b(?:(?:set|put|leave|cast|push)\s+aside|put\s+to\s+one\s+side|pay\s+no\s+attention\s+to)\b"
+        rf"(?:\s+\S+){{0,4}}?\s+(?:everything|whatever|all\s+(?:that|you)|what\s+(?:you|came|was)|{_INSTR}"
+        rf"|guidance|directives?|told|said|instructed|given)\b",
+        "asks the model to set its instructions aside",
+    ),
+    _rule(
+        "set_aside_de",
+        rf"\b(?:lass|lasst|lassen\s+sie|schieb\w*|leg|lege|legen\s+sie|kümmere\s+dich\s+nicht\s+um|schenk\w*)\b"
+        rf"(?:\s+\S+){{0,5}}?\s+(?:{_ANW}|was\s+(?:man\s+)?(?:dir|ihnen|du|sie)\b|alles,?\s+was|aufgabenstellung)"
+        rf"(?:\s+\S+){{0,6}}?\s*(?:au(?:ß|ss)er\s+acht|beiseite|keine\s+beachtung|\w*getragen|gesagt)",
+        "fordert das Modell auf, seine Vorgaben beiseitezulassen",
+    ),
+    _rule(
         "system_prompt",
         r"\b(?:system\s*[- ]?\s*prompt|systemprompt|system\s+message|systemanweisung(?:en)?"
         r"|hidden\s+prompt|initial\s+prompt|developer\s+(?:mode|message))\b",

@@ -51,6 +51,26 @@ class InjectionHit:
     score: float
 
 
+class InjectionScreen:
+    """The classifier bound to the embedder it was trained for: ``screen(text)`` -> flagged sentences."""
+
+    def __init__(self, classifier: InjectionClassifier, embedder: Embedder) -> None:
+        if not classifier.fits(embedder):
+            raise ValueError(f"injection classifier trained on {classifier.model}, not {embedder.name}")
+        self.classifier = classifier
+        self.embedder = embedder
+
+    def __call__(self, text: str) -> list[InjectionHit]:
+        return self.classifier.detect(text, self.embedder)
+
+    def remove(self, text: str) -> tuple[str, list[InjectionHit]]:
+        """``text`` with flagged sentences replaced by a visible marker, and the hits."""
+        hits = self(text)
+        for hit in sorted(hits, key=lambda h: h.start, reverse=True):
+            text = text[: hit.start] + "[removed: instruction-like text]" + text[hit.end :]
+        return text, hits
+
+
 class InjectionClassifier:
     """Logistic regression over normalised sentence embeddings."""
 

@@ -185,4 +185,12 @@ def screen_source(services: DraftServices, fields: dict[str, str]) -> dict[str, 
         findings = [f for f in services.guards.detect_injection(text) if f.severity == "block"]
         if findings:
             return {"where": where, "reason": f"instructions hidden in the source {where}: {findings[0].reason}"}
+        hits = services.injection_screen(text) if services.injection_screen is not None else []
+        if hits:
+            quote = text[hits[0].start : hits[0].end][:80]
+            return {
+                "where": where,
+                "reason": f"the source {where} reads as an instruction to the model "
+                f"(classifier p={hits[0].score:.2f}): {quote!r}",
+            }
     return None
