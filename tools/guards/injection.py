@@ -4,9 +4,11 @@ Source documents and briefs are *data* for the drafting model; text in them that
 to the model ("ignore previous instructions", "you are now", "ignoriere alle vorherigen
 Anweisungen", fake role tags) is an attack or an accident, and either way must not reach
 the prompt as is. Detection runs on a normalised copy (:func:`tools.textnorm.fold`: NFKC,
-zero-width characters removed, confusable letters folded, whitespace collapsed) so "i\u200bgnore" or full-width letters do not evade it;
-offsets are mapped back to the original text. :func:`neutralize_injections` replaces the
-flagged spans so a chunk can still be used for its facts.
+zero-width characters removed, confusable letters folded, whitespace collapsed) so
+"i\u200bgnore" or full-width letters do not evade it; offsets are mapped back to the
+original text. :func:`neutralize_injections` replaces the flagged spans so a chunk can
+still be used for its facts. Paraphrases no rule knows are left to the classifier in
+:mod:`tools.guards.injection_model`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from dataclasses import dataclass
 
 from tools.guards.findings import GuardFinding, excerpt_of
 from tools.textnorm import INVISIBLE, fold
-
 
 _PREV = r"(?:previous|prior|above|earlier|preceding|foregoing|all|any|your|the|these|those|system|original)"
 _INSTR = r"(?:instructions?|prompts?|rules|directions|guidelines|commands|orders|context|constraints|messages)"
