@@ -214,3 +214,26 @@ def test_retention_deletes_checkpoints_of_finished_runs_only(harness: GraphHarne
     assert not list(saver.list({"configurable": {"thread_id": done.run_id}}))
     assert runner.get(waiting.run_id).status == "awaiting_review", "a run waiting for an editor is kept"
     assert runner.registry.get(done.run_id) is not None
+
+
+def test_erase_command_reports_and_refuses_bad_input(harness: GraphHarness, tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli import app
+    from app.settings import get_settings
+
+    run = harness.runner.start(BRIEF, channel="crm_email", language="en")
+    harness.close()  # the command opens the stores itself, like a second process
+    monkeypatch.setenv("COPYDESK_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        cli = CliRunner()
+        empty = cli.invoke(app, ["erase"])
+        assert empty.exit_code == 2 and "--subject" in empty.output
+        short = cli.invoke(app, ["erase", "--subject", "ab"])
+        assert short.exit_code == 2 and "at least 3 characters" in short.output
+        done = cli.invoke(app, ["erase", "--subject", "Priya Raghunathan"])
+        assert done.exit_code == 0, done.output
+        assert f"removed run {run.run_id}" in done.output and "1 run(s)" in done.output
+    finally:
+        get_settings.cache_clear()

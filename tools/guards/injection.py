@@ -118,7 +118,9 @@ RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "exfiltrate",
-        r"\b(?:send|post|upload|forward|e-?mail|schick\w*|sende\w*|übermittle\w*)\b(?:\s+\w+){0,4}\s+"
+        # "per E-Mail an support@..." / "by e-mail to ..." is a contact line, not an instruction
+        r"\b(?:send|post|upload|forward|(?<!per\s)(?<!via\s)(?<!by\s)e-?mail|schick\w*|sende\w*|übermittle\w*)\b"
+        r"(?:\s+\w+){0,4}\s+"
         r"(?:to|an|nach)\s+(?:https?://|www\.|\S+@\S+)",
         "tries to send data to an outside address",
     ),
