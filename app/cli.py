@@ -93,7 +93,9 @@ def _ingest(settings: Settings, path: Path) -> Any:
     if report.by_status:
         console.print("by approval status: " + ", ".join(f"{k}={v}" for k, v in sorted(report.by_status.items())))
     for skipped in report.skipped:
-        console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
+        console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False)
+    for warning in getattr(report, "warnings", []):
+        console.print(f"[yellow]warning[/] {warning.path}: {warning.reason}", highlight=False)
     return report
 
 
@@ -355,6 +357,11 @@ def llm_command(
     print(chosen.shell(host, port))
     for key, value in chosen.settings(base_url).items():
         print(f"export {key}='{value}'")
+
+
+from app.cli_erase import erase_app  # noqa: E402
+
+app.add_typer(erase_app, name="erase")
 
 
 def _mount_plugins() -> None:

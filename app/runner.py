@@ -23,7 +23,9 @@ from graphs.draft.context import DraftServices
 from graphs.draft.graph import compile_graph
 from graphs.draft.state import DraftState
 from tools.content import CHANNELS
+from tools.guards import neutralize_injections
 from tools.pii import PseudonymMap
+from tools.pii.evidence import scrub_decision
 
 MAX_BRIEF_CHARS = 4000
 
@@ -221,10 +223,28 @@ class DraftRunner:
             raise RunConflictError(f"run {run_id} was rejected; start a new run")
         if view.status != "awaiting_review":
             raise RunConflictError(f"run {run_id} is not waiting for an editor (status: {view.status})")
+        decision = self._clean_decision(view, decision)
         self._record_decision(run_id, view, decision)
         after = self._drive(run_id, Command(resume=decision))
         self._record_outcome(run_id, after, decision)
         return after
+
+    def _clean_decision(self, view: RunView, decision: dict[str, Any]) -> dict[str, Any]:
+        """Feedback and edits without personal data or instructions to the model (the resume value is
+        checkpointed as is, and feedback reaches the revise prompt)."""
+        if not isinstance(decision, dict):
+            return decision
+        language = str(view.state.get("language") or "en")
+        allow = [self.services.options.company, *self.services.options.public_terms]
+        cleaned = scrub_decision(decision, self.services.scrubber, language, allow)
+        if isinstance(cleaned.get("feedback"), str):
+            cleaned["feedback"] = neutralize_injections(cleaned["feedback"])
+            screen = self.services.injection_screen
+            if screen is not None:
+                for hit in sorted(screen(cleaned["feedback"]), key=lambda h: h.start, reverse=True):
+                    text = cleaned["feedback"]
+                    cleaned["feedback"] = text[: hit.start] + "[removed: instruction-like text]" + text[hit.end :]
+        return cleaned
 
     def retry(self, run_id: str) -> RunView:
         """Continue a failed or crashed run from the stage where it stopped."""
@@ -240,12 +260,21 @@ class DraftRunner:
         try:
             self.graph.invoke(graph_input, self._config(run_id), context=self.services)
         except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}"
+            message = self._scrub_message(run_id, f"{type(exc).__name__}: {exc}")
             self.registry.update(run_id, status="failed", error=message[:2000])
             raise RunError(f"run {run_id} failed: {message} (fix the cause, then `copydesk retry {run_id}`)") from exc
         view = self.get(run_id)
         self.registry.update(run_id, status=view.status, revision=int(view.state.get("revision", 0)))
         return view
+
+    def _scrub_message(self, run_id: str, message: str) -> str:
+        """An error message fit for the run list and logs: it may quote model output or sources."""
+        record = self.registry.get(run_id)
+        language = record.language if record and record.language in ("de", "en") else "en"
+        try:
+            return scrub_decision({"feedback": message}, self.services.scrubber, language)["feedback"]  # type: ignore[no-any-return]
+        except Exception:  # the scrubber itself failed: say so rather than store the raw text
+            return f"{message.split(':', 1)[0]}: (details withheld: they could not be scrubbed)"
 
     def get(self, run_id: str) -> RunView:
         """The run's current state; raises RunError for an unknown run."""

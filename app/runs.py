@@ -121,6 +121,10 @@ class RunRegistry:
         params.append(limit)
         return [RunRecord(**dict(zip(_COLUMNS, row, strict=True))) for row in self._execute(sql, tuple(params))]
 
+    def delete(self, run_id: str) -> None:
+        """Remove a run's row (erasure of a data subject, DSGVO Art. 17)."""
+        self._execute("DELETE FROM copydesk_runs WHERE run_id = ?", (run_id,))
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

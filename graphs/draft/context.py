@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from langgraph.runtime import Runtime
 
@@ -53,6 +54,8 @@ class DraftServices:
     guards: GuardSuite
     reranker: Reranker | None = None
     options: DraftOptions = field(default_factory=DraftOptions)
+    # Paraphrased instructions (issue 9): flagged sentences of a text; None where no trained model fits.
+    injection_screen: Callable[[str], list[Any]] | None = None
 
     def search_corpus(self, text: str, limit: int = 5) -> list[Chunk]:
         """Approved-corpus search used by the fact-checker when cited chunks do not settle a claim."""

@@ -34,8 +34,14 @@ def test_banned_claims_from_ingested_guidelines_reach_the_guards(tmp_path: Path)
 def test_public_terms_and_judge_follow_settings(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     ingest_brand_folder(settings)
+    store = EmbeddedHybridStore(settings.index_dir)
+    build_ingest_pipeline(settings, store, HashingEmbedder()).ingest(REPO_ROOT / "demo" / "corpus" / "products")
+    store.close()
     services = build_services(settings)
-    assert any("Brand" in term or "Marken" in term for term in services.options.public_terms)
+    terms = services.options.public_terms
+    assert "Lumora Thermo 200" in terms and "LUM-TH-200" in terms, "whole product names and ids are public"
+    # titles of other documents are not: a title can name a person, and the scrubber must not spare them
+    assert not any("Brand" in term or "Marken" in term for term in terms)
     assert services.fact_checker.entailer is None or not isinstance(services.fact_checker.entailer, LLMEntailer)
     close_services(services)
     capable = build_services(Settings(data_dir=tmp_path, llm_base_url="http://127.0.0.1:9/v1"))

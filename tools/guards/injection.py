@@ -4,9 +4,11 @@ Source documents and briefs are *data* for the drafting model; text in them that
 to the model ("ignore previous instructions", "you are now", "ignoriere alle vorherigen
 Anweisungen", fake role tags) is an attack or an accident, and either way must not reach
 the prompt as is. Detection runs on a normalised copy (:func:`tools.textnorm.fold`: NFKC,
-zero-width characters removed, confusable letters folded, whitespace collapsed) so "i\u200bgnore" or full-width letters do not evade it;
-offsets are mapped back to the original text. :func:`neutralize_injections` replaces the
-flagged spans so a chunk can still be used for its facts.
+zero-width characters removed, confusable letters folded, whitespace collapsed) so
+"i\u200bgnore" or full-width letters do not evade it; offsets are mapped back to the
+original text. :func:`neutralize_injections` replaces the flagged spans so a chunk can
+still be used for its facts. Paraphrases no rule knows are left to the classifier in
+:mod:`tools.guards.injection_model`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from dataclasses import dataclass
 
 from tools.guards.findings import GuardFinding, excerpt_of
 from tools.textnorm import INVISIBLE, fold
-
 
 _PREV = r"(?:previous|prior|above|earlier|preceding|foregoing|all|any|your|the|these|those|system|original)"
 _INSTR = r"(?:instructions?|prompts?|rules|directions|guidelines|commands|orders|context|constraints|messages)"
@@ -54,6 +55,20 @@ RULES: tuple[_Rule, ...] = (
         "fordert das Modell auf, Anweisungen zu ignorieren",
     ),
     _rule("forget_de", r"\bvergiss\s+(?:alles|alle[ns]?)\b", "fordert das Modell auf, alles zu vergessen"),
+    _rule(
+        "set_aside_en",
+        rf"\b(?:(?:set|put|leave|cast|push)\s+aside|put\s+to\s+one\s+side|pay\s+no\s+attention\s+to)\b"
+        rf"(?:\s+\S+){{0,4}}?\s+(?:everything|whatever|all\s+(?:that|you)|what\s+(?:you|came|was)|{_INSTR}"
+        rf"|guidance|directives?|told|said|instructed|given)\b",
+        "asks the model to set its instructions aside",
+    ),
+    _rule(
+        "set_aside_de",
+        rf"\b(?:lass|lasst|lassen\s+sie|schieb\w*|leg|lege|legen\s+sie|kümmere\s+dich\s+nicht\s+um|schenk\w*)\b"
+        rf"(?:\s+\S+){{0,5}}?\s+(?:{_ANW}|was\s+(?:man\s+)?(?:dir|ihnen|du|sie)\b|alles,?\s+was|aufgabenstellung)"
+        rf"(?:\s+\S+){{0,6}}?\s*(?:au(?:ß|ss)er\s+acht|beiseite|keine\s+beachtung|\w*getragen|gesagt)",
+        "fordert das Modell auf, seine Vorgaben beiseitezulassen",
+    ),
     _rule(
         "system_prompt",
         r"\b(?:system\s*[- ]?\s*prompt|systemprompt|system\s+message|systemanweisung(?:en)?"
@@ -103,7 +118,9 @@ RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "exfiltrate",
-        r"\b(?:send|post|upload|forward|e-?mail|schick\w*|sende\w*|übermittle\w*)\b(?:\s+\w+){0,4}\s+"
+        # "per E-Mail an support@..." / "by e-mail to ..." is a contact line, not an instruction
+        r"\b(?:send|post|upload|forward|(?<!per\s)(?<!via\s)(?<!by\s)e-?mail|schick\w*|sende\w*|übermittle\w*)\b"
+        r"(?:\s+\w+){0,4}\s+"
         r"(?:to|an|nach)\s+(?:https?://|www\.|\S+@\S+)",
         "tries to send data to an outside address",
     ),

@@ -21,6 +21,7 @@ import yaml
 from lxml import html as lxml_html
 from pydantic import ValidationError
 
+from tools.ingest import safety
 from tools.models import ApprovalStatus, Document
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".json"}
@@ -43,6 +44,14 @@ _KNOWN_KEYS = {
 
 class BadDocumentError(ValueError):
     """A file that cannot be ingested; the message says why."""
+
+
+def _safe(check: Callable[..., Any], *args: Any) -> Any:
+    """Run a :mod:`tools.ingest.safety` check, turning its refusal into a BadDocumentError."""
+    try:
+        return check(*args)
+    except safety.UnsafeInputError as exc:
+        raise BadDocumentError(str(exc)) from exc
 
 
 def normalise_text(text: str) -> str:
@@ -79,12 +88,16 @@ def _read_text(path: Path, max_bytes: int) -> str:
     if size > max_bytes:
         raise BadDocumentError(f"too large: {size:,} bytes (limit {max_bytes:,})")
     raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
-        raise BadDocumentError("binary content (NUL bytes)")
+    nul = raw.find(b"\x00")
+    if nul != -1:
+        raise BadDocumentError(f"binary content (NUL byte at offset {nul:,})")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadDocumentError(f"not UTF-8 text (byte {exc.start})") from exc
+    text, warnings = _safe(safety.inspect_text, text)
+    for warning in warnings:
+        safety.warn(warning)
     if not text.strip():
         raise BadDocumentError("empty file (only whitespace)")
     return text
@@ -97,7 +110,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if not match:
         raise BadDocumentError("front matter opened with '---' but never closed")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = _safe(safety.load_front_matter, match.group(1)) or {}
     except yaml.YAMLError as exc:
         raise BadDocumentError(f"front matter is not valid YAML: {exc}") from exc
     if not isinstance(meta, dict):
@@ -111,6 +124,11 @@ def _slug(path: Path, root: Path) -> str:
     except ValueError:
         relative = Path(path.name)
     return re.sub(r"[^a-z0-9]+", "-", relative.with_suffix("").as_posix().lower()).strip("-")
+
+
+def _id_part(value: Any) -> str:
+    """A product id as part of a derived document id (safe characters only)."""
+    return re.sub(r"[^a-z0-9._-]+", "-", str(value).lower()).strip("-.") or "product"
 
 
 def _to_date(value: Any) -> date | None:
@@ -128,6 +146,11 @@ def build_document(meta: dict[str, Any], body: str, path: Path, root: Path) -> D
     Defaulting to draft is deliberate: a file nobody marked as approved must never
     feed a published claim.
     """
+    meta = _safe(safety.clean_value, meta)
+    body, comments = safety.strip_comments(body)
+    if comments:
+        safety.warn(f"removed {len(comments)} comment(s): comments are never ingested")
+        safety.warn_injection("comment", " ".join(comments))
     body = normalise_text(body)
     if not body:
         raise BadDocumentError("no text after removing markup and metadata")
@@ -135,7 +158,7 @@ def build_document(meta: dict[str, Any], body: str, path: Path, root: Path) -> D
     if isinstance(product_ids, str):
         product_ids = [p.strip() for p in product_ids.split(",") if p.strip()]
     fields: dict[str, Any] = {
-        "id": str(meta.get("id") or _slug(path, root)),
+        "id": _safe(safety.validate_document_id, str(meta.get("id") or _slug(path, root) or "document")),
         "title": str(meta.get("title") or path.stem),
         "language": str(meta.get("language") or guess_language(body)).lower()[:2],
         "approval_status": str(meta.get("approval_status") or ApprovalStatus.DRAFT.value).lower(),
@@ -164,7 +187,10 @@ def load_markdown(path: Path, root: Path, max_bytes: int) -> list[Document]:
 
 def load_html(path: Path, root: Path, max_bytes: int) -> list[Document]:
     """HTML to heading-structured text; scripts and styles dropped, metadata from meta tags."""
-    text = _read_text(path, max_bytes)
+    text, comments = safety.strip_comments(_read_text(path, max_bytes))
+    if comments:
+        safety.warn(f"removed {len(comments)} HTML comment(s): comments are never ingested")
+        safety.warn_injection("comment", " ".join(comments))
     try:
         tree = lxml_html.fromstring(text)
     except (ValueError, lxml_html.etree.ParserError) as exc:
@@ -205,8 +231,11 @@ def _format_value(value: Any) -> str:
 def load_json_catalogue(path: Path, root: Path, max_bytes: int) -> list[Document]:
     """A catalogue ``{"metadata": {...}, "products": [...]}``: one document per product and language."""
     text = _read_text(path, max_bytes)
+    _safe(safety.check_json, text)
     try:
         data = json.loads(text)
+    except RecursionError as exc:
+        raise BadDocumentError("JSON nested too deeply to parse") from exc
     except json.JSONDecodeError as exc:
         raise BadDocumentError(f"broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("products"), list):
@@ -233,7 +262,7 @@ def load_json_catalogue(path: Path, root: Path, max_bytes: int) -> list[Document
             lines += [f"## {heading}", ""] + [f"- {k}: {_format_value(v)}" for k, v in details.items()]
             meta = {
                 **base,
-                "id": f"{catalogue_id}-{str(product['id']).lower()}-{lang}",
+                "id": f"{catalogue_id}-{_id_part(product['id'])}-{lang}",
                 "title": str(name),
                 "language": lang,
                 "product_ids": [str(product["id"])],

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.embeddings import Embedder
+from tools.ingest import safety
 from tools.ingest.chunking import StructureChunker
 from tools.ingest.loaders import SUPPORTED_SUFFIXES, BadDocumentError, load_file
+from tools.ingest.screening import screen_document
 from tools.models import ApprovalStatus, Document
 from tools.stores.base import HybridStore
 
@@ -42,6 +44,7 @@ class IngestReport:
     chunks_embedded: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: list[SkippedFile] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -99,7 +102,10 @@ class IngestPipeline:
             products = []
             if document.doc_type in PRODUCT_DOC_TYPES:
                 products.append(re.split(r"\s[–—-]\s", document.title, maxsplit=1)[0].strip())
-            terms[document.id] = {"terms": [document.title, *document.product_ids], "products": products}
+            # Whole product and company names only: a title can name a person ("Call notes Priya R."),
+            # and the scrubber must never learn to leave that person alone.
+            companies = [str(document.extra[k]) for k in ("company", "brand") if isinstance(document.extra.get(k), str)]
+            terms[document.id] = {"terms": [*products, *document.product_ids, *companies], "products": products}
         self.public_terms_path.parent.mkdir(parents=True, exist_ok=True)
         self.public_terms_path.write_text(json.dumps(terms, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -107,7 +113,7 @@ class IngestPipeline:
         """Brand guidelines carry banned terms/claims in front matter; the guards read them from here."""
         if self.guidelines_dir is None or document.doc_type != "guidelines":
             return
-        target = self.guidelines_dir / f"{document.id}.json"
+        target = safety.contained_path(self.guidelines_dir, document.id, ".json")
         if document.approval_status != ApprovalStatus.APPROVED:
             target.unlink(missing_ok=True)
             return
@@ -130,13 +136,23 @@ class IngestPipeline:
                 report.skipped.append(SkippedFile(name, f"unsupported file type {path.suffix or '(none)'}"))
                 continue
             try:
-                loaded = load_file(path, root, self.max_document_bytes)
-            except BadDocumentError as exc:
+                with safety.collect_warnings() as warnings:
+                    loaded = load_file(path, root, self.max_document_bytes)
+                    for document in loaded:
+                        screen_document(document)
+            except (BadDocumentError, safety.UnsafeInputError) as exc:
                 report.skipped.append(SkippedFile(name, str(exc)))
                 continue
             except OSError as exc:
                 report.skipped.append(SkippedFile(name, f"unreadable: {exc.strerror or exc}"))
                 continue
+            except (RecursionError, MemoryError) as exc:
+                report.skipped.append(SkippedFile(name, f"too complex to read safely ({type(exc).__name__})"))
+                continue
+            except Exception as exc:  # one hostile or broken file must never stop the others
+                report.skipped.append(SkippedFile(name, f"could not be read: {type(exc).__name__}: {exc}"[:300]))
+                continue
+            report.warnings.extend(SkippedFile(name, w) for w in warnings)
             for document in loaded:
                 if document.id in seen_ids:
                     report.skipped.append(
@@ -154,17 +170,33 @@ class IngestPipeline:
         started = time.perf_counter()
         report = IngestReport()
         root = path if path.is_dir() else path.parent
-        documents = self.load(discover_files(path), root, report)
+        found = safety.discover(path)
+        report.skipped.extend(SkippedFile(name, reason) for name, reason in found.refused)
+        documents = self.load(found.files, root, report)
         self._record_public_terms(documents)
         known = self.store.document_hashes()
         todo = []
         for document in documents:
-            self._keep_guidelines(document)
+            try:
+                self._keep_guidelines(document)
+            except (OSError, safety.UnsafeInputError) as exc:
+                report.skipped.append(SkippedFile(document.source_path, f"guidelines not stored: {exc}"))
             if known.get(document.id) == document.content_hash:
                 report.documents_unchanged += 1
             else:
                 todo.append(document)
-        chunks_by_doc = [(doc, self.chunker.chunk(doc)) for doc in todo]
+        chunks_by_doc = []
+        for doc in todo:
+            chunks = self.chunker.chunk(doc)
+            if len(chunks) > safety.MAX_CHUNKS_PER_DOCUMENT:
+                report.skipped.append(
+                    SkippedFile(
+                        doc.source_path,
+                        f"{doc.id}: {len(chunks):,} chunks (limit {safety.MAX_CHUNKS_PER_DOCUMENT:,} per document)",
+                    )
+                )
+                continue
+            chunks_by_doc.append((doc, chunks))
         total = sum(len(chunks) for _, chunks in chunks_by_doc)
         done = 0
         for document, chunks in chunks_by_doc:

@@ -133,7 +133,7 @@ def _in_address(start: int, end: int, text: str) -> bool:
     line_end = len(text) if line_end == -1 else line_end
     if line_start > 0 and not text[line_start:start].strip(" \t>?") and not text[end:line_end].strip(" \t.,"):
         previous = text[: line_start - 1].rstrip().rsplit("\n", 1)[-1]
-        if _ADDRESS_LINE.search(previous):
+        if len(previous) <= 60 and _ADDRESS_LINE.search(previous):  # an address line, not a sentence
             return True
     return False
 

@@ -106,6 +106,14 @@ class PseudonymMap:
                 self._entries.setdefault(self._key("PERSON_ALIAS", words[-1]), label)
             return label
 
+    def knows(self, entity_type: str, value: str) -> bool:
+        """Whether ``value`` got a pseudonym in this run (erasure requests ask; the map cannot say *which*)."""
+        norm = normalise_value(entity_type, value)
+        with self._lock:
+            if self._key(entity_type, norm) in self._entries:
+                return True
+            return entity_type == "PERSON" and self._key("PERSON_ALIAS", norm) in self._entries
+
     def __len__(self) -> int:
         return sum(self._counters.values())
 

@@ -34,7 +34,7 @@ _COUNTRIES = _words(
 _RELEVANT = frozenset(
     _words(
         "great_britain ireland usa italy spain france the_netherlands germany austria swiss poland "
-        "turkey russia denmark sweden norway portugal greece croatia serbia czech_republic hungary "
+        "turkey russia denmark sweden norway portugal greece croatia serbia czech_republic hungary india "
         "east_frisia belgium "
     )
 )
@@ -55,7 +55,8 @@ STOP_NAMES = frozenset(
         "grüße gruß mfg vg lg new the and for with your our you all free more green white brown "
         "young long short little small grand city camp park ring street way hall zusammen leute "
         "freunde leser leserin leserinnen kunden kundinnen abonnenten community everyone there "
-        "folks customer customers friends readers sir madam "
+        "folks customer customers friends readers sir madam meine meiner bitte klare klar dr prof professor "
+        "kundenservice technischer technische buchhaltung vertrieb lumora schöne frohe danke "
     )
 )
 

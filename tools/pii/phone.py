@@ -18,7 +18,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 _PHONE = re.compile(
     r"(?<![\w+/.-])"
     r"(?:\+\d{1,3}[ .-]?(?:\(0\)[ .-]?)?|00\d{2}[ .-]?|\(\d{2,5}\)[ .-]?|0)?"
-    r"\d{1,5}(?:[ ./-]?\(?\d{1,5}\)?){1,5}"
+    r"\d{1,5}(?:(?:[ ]?/[ ]?|[ ./-])?\(?\d{1,5}\)?){1,5}"
     r"(?:[ ]?(?:x|ext\.?|Durchwahl|DW)[ ]?\d{1,5})?"
     r"(?![\w])"
 )
@@ -29,7 +29,8 @@ _CUE = re.compile(
     r"|(?:call|reach|ring|text|answering|answer|anrufen)(?:\s+(?:me|us|him|her))?\s+(?:on|at))\W{0,4}$"
 )
 _NEGATIVE_CUE = re.compile(
-    r"(?i)(?:bestell|order|rechnung|invoice|artikel|article|sku|modell|model|serien|serial|ticket|kunden-?nr"
+    r"(?i)(?:bestell|order|rechnung|invoice|artikel|article|sku|modell|model|serien|serial|ticket|kunden-?nr|kd\.?-?nr"
+    r"|kundennummer|postnummer|packstation|vorgang|auftrag|sn|s/n|seriennummer sn|kaufdatum|datum|vom|am"
     r"|customer no|plz|zip|iban|konto|account|karte|card|id|ean|gtin|isbn|preis|price|eur|€|\$)\w*\W{0,12}$"
 )
 
@@ -64,6 +65,8 @@ class LenientPhoneRecognizer(EntityRecognizer):
         results = []
         for m in _PHONE.finditer(text):
             raw = m.group(0).rstrip(" .-/")
+            if raw.endswith(")") and "(" not in raw:
+                raw = raw[:-1].rstrip(" .-/")
             digits = re.sub(r"\D", "", raw)
             if not 7 <= len(digits) <= 15:
                 continue

@@ -20,20 +20,21 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from tools.pii.names import STOP_NAMES, is_first_name
 
-_UPPER = "A-ZÄÖÜÉÈÁÀÓÒÍÚÇÑŁŚŻČŠŽ"
-_LOWER = "a-zäöüßéèáàóòíìúùçñłśżćńčšžğışœæøå'"
+_UPPER = "A-ZÄÖÜÉÈÁÀÓÒÍÚÇÑŁŚŻČŠŽŞĞİĄĘĆŃŹØÅÆ"
+_LOWER = "a-zäöüßéèáàóòíìúùçñłśżćńčšžğışœæøåąęźěřůý'"
 # A name word, an initial with a period ("J."), or a bare middle initial ("John F Kennedy":
 # one capital letter, only when another capitalised word follows).
 NAME_TOKEN = (
-    rf"(?:[{_UPPER}][{_LOWER}]+|[{_UPPER}]\.|[{_UPPER}](?=[ \t]+[{_UPPER}][{_LOWER}]))(?:-[{_UPPER}][{_LOWER}]+)*"
+    rf"(?:[{_UPPER}][{_LOWER}]+(?![{_UPPER}])|[{_UPPER}]\.|[{_UPPER}](?=[ \t]+[{_UPPER}][{_LOWER}]))"
+    rf"(?:-[{_UPPER}][{_LOWER}]+)*"
 )
 PARTICLE = r"(?:von|van|de|der|den|zu|ter|du|da|di|le|la|del|dos|el|al|bin|ibn)"
 _NAME_SEQ = re.compile(rf"{NAME_TOKEN}(?:[ \t]+(?:{PARTICLE}[ \t]+)*{NAME_TOKEN}){{0,3}}")
 _TOKEN = re.compile(rf"{PARTICLE}|{NAME_TOKEN}")
 
 _HONORIFIC = re.compile(
-    r"(?<![\w.])(?:Herrn?|Frau|Fräulein|Hr\.|Fr\.|Mr\.?|Mrs\.?|Ms\.?|Miss|Mx\.?|Sir|Madam|Dr\.|Prof\.|Dipl\.-Ing\.)"
-    r"(?:[ \t]+(?:Dr\.|Prof\.|med\.|rer\.\s?nat\.|Dipl\.-Ing\.|Ing\.|Mag\.))*[ \t]+"
+    r"(?<![\w.])(?:Herrn?|Frau|Fräulein|Familie|Hr\.|Fr\.|Mr\.?|Mrs\.?|Ms\.?|Miss|Mx\.?|Sir|Madam|Dr\.|Prof\.|Dipl\.-Ing\.)"
+    r"(?:[ \t]+(?:Dr\.|Prof\.|Professor(?:in)?|med\.|rer\.\s?nat\.|Dipl\.-Ing\.|Ing\.|Mag\.))*[ \t]+"
 )
 _GREETING = re.compile(
     r"(?i:(?<![\w])(?:hallo|hi|hey|hej|moin|servus|salut|grüß gott|guten (?:morgen|tag|abend)|liebe|lieber"
@@ -41,7 +42,8 @@ _GREETING = re.compile(
 )
 _SIGN_OFF = re.compile(
     r"(?i:(?<![\w])(?:viele|beste|liebe|herzliche|freundliche|schöne|sonnige|mit freundlichen|mit besten)"
-    r" grüßen?|(?<![\w])(?:gruß|grüße|lg|vg|mfg|best regards|kind regards|warm regards|regards|best wishes"
+    r" grüßen?|(?<![\w])(?:gruß|grüße|lg|vg|mfg|herzlich|bis bald|bis dann|ciao|tschüss|danke schön|dankeschön"
+    r"|vielen dank|danke|best regards|kind regards|warm regards|regards|best wishes"
     r"|cheers|many thanks|sincerely|yours sincerely|yours truly|yours))[ \t]*[,.!]?[ \t]*\n?[ \t]*"
 )
 # Self-introductions and naming phrases ("My name is Anna", "call me Jo", "ich heiße Anna").
@@ -65,6 +67,16 @@ _LABEL = re.compile(
     r"|customer|contact|recipient|cardholder|account holder|full name|signed|from|von|an|to|cc)"
     r")[ \t]*:[ \t]*"
 )
+
+
+# Role nouns that introduce a person: "Unser Techniker Marco", "Mein Sohn Elias", "Kunde Ewald Sturm".
+_ROLE = re.compile(
+    r"(?i:(?<![\w])(?:(?:mein|meine|unser|unsere|ihr|ihre|dein|deine)[ \t]+)?(?:sohn|tochter|mann|ehemann|ehefrau"
+    r"|kollege|kollegin|techniker|technikerin|monteur|monteurin|berater|beraterin|partner|partnerin|chef|chefin"
+    r"|fahrer|fahrerin|kunde|kundin|ansprechpartner|ansprechpartnerin|nachbar|nachbarin))[ \t]+(?=[A-ZÄÖÜ])"
+)
+# A short name closing a message: after sentence punctuation at the very end, or alone on the last line.
+_CLOSING_NAME = re.compile(rf"(?:[.!?][ \t]+|\n[ \t]*)({NAME_TOKEN}(?:[ \t]+{NAME_TOKEN})?)[ \t]*\Z")
 
 
 def _tokens(seq: str) -> list[tuple[str, int, int]]:
@@ -129,9 +141,16 @@ class ContextNameRecognizer(EntityRecognizer):
         """Nothing to load: the lexicon is loaded lazily on first use."""
 
     def _spans(self, text: str) -> Iterator[tuple[int, int, float]]:
-        for cue, score, full in ((_HONORIFIC, 0.85, False), (_LABEL, 0.7, True)):
+        for cue, score, full in ((_HONORIFIC, 0.85, False), (_LABEL, 0.7, True), (_ROLE, 0.7, False)):
             for m in cue.finditer(text):
-                span = _trim_name(text, m.end(), strict=False, full=full)
+                start = m.end()
+                particle = re.match(rf"{PARTICLE}[ \t]+(?=[{_UPPER}])", text[start:])
+                if cue is _HONORIFIC and particle:  # "Frau von Hohenstein"
+                    span = _trim_name(text, start + particle.end(), strict=False)
+                    if span:
+                        yield start, span[1], score
+                    continue
+                span = _trim_name(text, start, strict=False, full=full)
                 if span:
                     yield span[0], span[1], score
         for m in _GREETING.finditer(text):
@@ -147,7 +166,7 @@ class ContextNameRecognizer(EntityRecognizer):
         for m in _SIGN_OFF.finditer(text):
             line_end = text.find("\n", m.end())
             segment = text[: line_end if line_end != -1 else len(text)]
-            span = _trim_name(segment, m.end(), strict=False)
+            span = _trim_name(segment, m.end(), strict=False, full=True)
             if span:
                 first = text[span[0] : span[1]].split()[0]
                 yield span[0], span[1], 0.8 if is_first_name(first) or span[1] - span[0] > len(first) else 0.6
@@ -160,6 +179,9 @@ class ContextNameRecognizer(EntityRecognizer):
             span = _trim_name(text, m.end(), strict=False)
             if span:
                 yield span[0], span[1], 0.65
+        for m in _CLOSING_NAME.finditer(text):  # "...?! Basti" / a name alone on the last line
+            if is_first_name(m.group(1).split()[0]) and m.group(1).split()[0].lower() not in STOP_NAMES:
+                yield m.start(1), m.end(1), 0.65
         for m in _SPEAKER.finditer(text):
             if is_first_name(m.group(1)) and m.group(1).lower() not in STOP_NAMES:
                 yield m.start(1), m.end(1), 0.7
@@ -283,8 +305,12 @@ _EN_SUFFIX = (
 )
 _EN_UNIT = r"(?:,?[ ]*(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|#|Floor|Fl\.?|Room)[ ]*[\w-]+)?"
 _EN_CITY_STATE_ZIP = r"(?:,?[ \n]*[A-Z][a-zA-Z]+(?:[ ][A-Z][a-zA-Z]+){0,2},[ ]*[A-Z]{2}[ ]+\d{5}(?:-\d{4})?)?"
-_EN_STREET = r"\b\d{1,6}[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][a-zA-Z'.-]*[ ]+){1,4}"
-_EN_ADDRESS = re.compile(rf"{_EN_STREET}{_EN_SUFFIX}{_EN_UNIT}{_EN_CITY_STATE_ZIP}")
+# British postcodes ("NW1 6XE", "SW1A 2AA", "M1 1AE"), after a town: "221B Baker Street, London NW1 6XE".
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2}\b"
+_UK_TOWN_POSTCODE = rf"(?:,?[ \n]*(?:[A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+){{0,2}},?[ ]+)?{_UK_POSTCODE})"
+_EN_FLAT = r"(?:(?:Flat|Apartment|Apt\.?|Unit)[ ]\d{1,4}[A-Za-z]?,?[ ]+)?"
+_EN_STREET = r"\b\d{1,6}[A-Za-z]?[ ]+(?:[NSEW]\.?[ ]+)?(?:[A-Z][a-zA-Z'.-]*[ ]+){1,4}"
+_EN_ADDRESS = re.compile(rf"{_EN_FLAT}{_EN_STREET}{_EN_SUFFIX}{_EN_UNIT}(?:{_UK_TOWN_POSTCODE}|{_EN_CITY_STATE_ZIP})")
 _EN_UNIT_ALONE = re.compile(r"\b(?:Apt\.|Apartment|Suite)[ ]\d{1,5}\b")
 _EN_POBOX = re.compile(r"\b(?:P\.?O\.?[ ]Box|PSC[ ]\d{3,5},[ ]Box)[ ]\d{1,6}(?:\n?[ ]*[A-Z]{3}[ ][A-Z]{2}[ ]\d{5})?")
 

@@ -8,6 +8,7 @@ greedily by score, then by length, so one value is replaced once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -75,6 +76,15 @@ def resolve_overlaps(results: Iterable[Any]) -> list[Any]:
     return sorted(chosen, key=lambda r: r.start)
 
 
+def public_spans(text: str, allow: Iterable[str]) -> list[tuple[int, int]]:
+    """Where whole public names occur in ``text`` (case-insensitive, at word boundaries)."""
+    spans: list[tuple[int, int]] = []
+    for term in {a.strip() for a in allow if a and a.strip()}:
+        pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+        spans.extend((m.start(), m.end()) for m in pattern.finditer(text))
+    return spans
+
+
 class PiiScrubber:
     """Detect and replace PII; cheap to construct (the analyzer is shared per process)."""
 
@@ -121,15 +131,15 @@ class PiiScrubber:
     ) -> ScrubResult:
         """Return the scrubbed text and findings (offsets into the original ``text``).
 
-        ``allow`` holds public text (product names, titles, approved source passages):
-        a detected span found inside it is left alone, so "Kettle K1" mistaken for a
-        person by NER does not turn into ``<PERSON_1>`` in a product page.
+        ``allow`` holds whole public names (products, product ids, the company): a
+        detected span lying inside an occurrence of one of them *in this text* is left
+        alone, so "Kettle K1" mistaken for a person by NER does not turn into
+        ``<PERSON_1>`` in "Acme Kettle K1". A name that merely occurs somewhere in a
+        public term (a title "Call with Priya Raghunathan") is not protected.
         """
         pseudonyms = pseudonyms if pseudonyms is not None else PseudonymMap()
-        allowed = [a.casefold() for a in allow if a]
-        results = [
-            r for r in self.detect(text, language) if not any(text[r.start : r.end].casefold() in a for a in allowed)
-        ]
+        public = public_spans(text, allow)
+        results = [r for r in self.detect(text, language) if not any(s <= r.start and r.end <= e for s, e in public)]
         findings: list[PiiFinding] = []
         out: list[str] = []
         cursor = 0

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from graphs.draft.context import DraftServices, services_of
 from graphs.draft.nodes.common import as_plain, event
 from graphs.draft.state import DraftState
-from tools.guards import sanitize_text
+from tools.guards import GuardFinding, sanitize_text
 from tools.pii import PseudonymMap
 
 
@@ -30,6 +30,19 @@ def prepare_brief(state: DraftState, runtime: Runtime[DraftServices]) -> dict[st
     injections = services.guards.detect_injection(brief)
     for finding in sorted(injections, key=lambda f: f.start, reverse=True):
         brief = brief[: finding.start] + " " + brief[finding.end :]
+    if services.injection_screen is not None:  # paraphrases the rules do not know
+        for hit in sorted(services.injection_screen(brief), key=lambda h: h.start, reverse=True):
+            injections.append(
+                GuardFinding(
+                    "prompt_injection",
+                    "block",
+                    f"reads as an instruction to the model (p={hit.score:.2f})",
+                    hit.start,
+                    hit.end,
+                    "",
+                )
+            )
+            brief = brief[: hit.start] + " " + brief[hit.end :]
     pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
     scrubbed = services.scrubber.scrub(
         brief.strip(), state.get("language", "en"), pseudonyms, allow=services.options.public_terms

@@ -12,6 +12,7 @@ from graphs.draft.state import DraftState
 from tools.content import DraftContent
 from tools.factcheck import Claim
 from tools.pii import PseudonymMap
+from tools.pii.evidence import scrub_evidence
 
 
 def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
@@ -28,9 +29,23 @@ def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, 
     verdicts = services.fact_checker.check(
         claims, chunks, search=services.search_corpus, language=state.get("language", "en")
     )
-    plain = [as_plain(v) for v in verdicts]
+    # Evidence quotes approved chunks as written: scrub it before it reaches state, API or draft.json.
+    pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
+    language = state.get("language", "en")
+    plain = scrub_evidence(
+        [as_plain(v) for v in verdicts], services.scrubber, language, pseudonyms, allow=public_names(services)
+    )
     failed = sum(1 for v in plain if v["verdict"] != "supported")
-    return {"verdicts": plain, "events": [event("fact_check", claims=len(plain), unsupported=failed)]}
+    return {
+        "verdicts": plain,
+        "pseudonyms": pseudonyms.to_dict(),
+        "events": [event("fact_check", claims=len(plain), unsupported=failed)],
+    }
+
+
+def public_names(services: DraftServices) -> list[str]:
+    """Whole names the scrubber leaves alone: the company and the known product names and ids."""
+    return [services.options.company, *services.options.public_terms]
 
 
 def guard(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
@@ -40,8 +55,7 @@ def guard(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
     draft = DraftContent.model_validate(state["draft"])
     findings: list[dict[str, Any]] = []
-    sources = state.get("sources") or []
-    public = [*(s["text"] for s in sources), *(s["title"] for s in sources), *services.options.public_terms]
+    public = public_names(services)
 
     def scrub(text: str, where: str) -> str:
         result = services.scrubber.scrub(text, language, pseudonyms, allow=public)

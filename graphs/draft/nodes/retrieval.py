@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from graphs.draft.context import DraftServices, services_of
-from graphs.draft.nodes.common import as_plain, event
+from graphs.draft.nodes.common import event
 from graphs.draft.state import DraftState
 from prompts import load_prompt
 from serving.structured import StructuredOutputError
@@ -79,7 +79,7 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
     # Brand guidelines steer the guards, not the copy: their lists of banned claims must never be drafted from.
     hits = [hit for hit in hits if hit.chunk.doc_type not in EXCLUDED_DOC_TYPES]
     return {
-        "candidates": [as_plain(hit) for hit in hits],
+        "candidates": candidate_refs(hits),
         "events": [event("retrieve", candidates=len(hits))],
     }
 
@@ -87,13 +87,13 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
 def rerank(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Re-order the fused candidates against the brief with the configured reranker (none: keep fusion order)."""
     services = services_of(runtime)
-    hits = [SearchHit.model_validate(c) for c in state.get("candidates", [])]
+    hits = candidate_hits(state.get("candidates", []), services)
     if services.reranker is None or not hits:
         return {"events": [event("rerank", reranker="none")]}
     query = state["scrubbed_brief"]
     ranked = services.reranker.rerank(query, services.embedder.embed_queries([query])[0], hits, len(hits))
     return {
-        "candidates": [as_plain(hit) for hit in ranked],
+        "candidates": candidate_refs(ranked),
         "events": [event("rerank", reranker=type(services.reranker).__name__)],
     }
 
@@ -105,34 +105,40 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
     """
     services = services_of(runtime)
     options = services.options
-    hits = [SearchHit.model_validate(c) for c in state.get("candidates", [])]
+    hits = candidate_hits(state.get("candidates", []), services)
     pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
     language = state.get("language", "en")
     sources: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
     context = assemble_context(hits, token_budget=options.context_token_budget, max_chunks=options.context_chunks)
+    public = [options.company, *options.public_terms]
     for passage in context.passages:
         heading = " > ".join(passage.heading_path)
-        injections = services.guards.detect_injection(passage.text)
-        if injections:
+
+        def scrub(text: str) -> str:
+            return services.scrubber.scrub(text, language, pseudonyms, allow=public).text
+
+        # Everything of a source that reaches the prompt is screened: title, headings, text.
+        quarantine = screen_source(services, {"title": passage.title, "heading": heading, "text": passage.text})
+        if quarantine:
             dropped.append(
                 {
                     "chunk_ids": passage.chunk_ids,
-                    "reason": "instructions hidden in the source: " + injections[0].reason,
+                    "document_id": passage.document_id,
+                    "title": scrub(passage.title),
+                    **quarantine,
                 }
             )
             continue
-        public = [passage.title, heading, *options.public_terms]
-        scrubbed = services.scrubber.scrub(passage.text, language, pseudonyms, allow=public)
         sources.append(
             {
                 "label": f"S{len(sources) + 1}",
                 "chunk_id": passage.chunk_ids[0],
                 "chunk_ids": passage.chunk_ids,
                 "document_id": passage.document_id,
-                "title": passage.title,
-                "heading": heading,
-                "text": scrubbed.text,
+                "title": scrub(passage.title),
+                "heading": scrub(heading) if heading else heading,
+                "text": scrub(passage.text),
                 "score": passage.score,
             }
         )
@@ -142,3 +148,49 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
         "pseudonyms": pseudonyms.to_dict(),
         "events": [event("select_sources", sources=len(sources), dropped=len(dropped))],
     }
+
+
+def candidate_refs(hits: list[SearchHit]) -> list[dict[str, Any]]:
+    """What the checkpoint keeps of a candidate: its chunk id and scores, never its text.
+
+    Candidates are raw chunks of approved documents (names, e-mails, phones as written);
+    the text is re-read from the store when a later stage needs it.
+    """
+    return [
+        {"chunk_id": hit.chunk.id, "score": hit.score, "explain": hit.explain.model_dump(mode="json", exclude={"text"})}
+        for hit in hits
+    ]
+
+
+def candidate_hits(refs: list[dict[str, Any]], services: DraftServices) -> list[SearchHit]:
+    """Search hits for checkpointed candidate refs, in their order (chunks deleted since are skipped)."""
+    ids = [r["chunk_id"] for r in refs if "chunk_id" in r]
+    chunks = {chunk.id: chunk for chunk in services.store.get_chunks(ids)} if ids else {}
+    hits = []
+    for ref in refs:
+        if "chunk" in ref:  # a checkpoint written before candidates were stored as refs
+            hits.append(SearchHit.model_validate(ref))
+        elif ref.get("chunk_id") in chunks:
+            hits.append(
+                SearchHit(chunk=chunks[ref["chunk_id"]], score=float(ref["score"]), explain=ref.get("explain") or {})
+            )
+    return hits
+
+
+def screen_source(services: DraftServices, fields: dict[str, str]) -> dict[str, str] | None:
+    """Why a source must be set aside (field and reason), or None when it carries no instructions."""
+    for where, text in fields.items():
+        if not text:
+            continue
+        findings = [f for f in services.guards.detect_injection(text) if f.severity == "block"]
+        if findings:
+            return {"where": where, "reason": f"instructions hidden in the source {where}: {findings[0].reason}"}
+        hits = services.injection_screen(text) if services.injection_screen is not None else []
+        if hits:
+            quote = text[hits[0].start : hits[0].end][:80]
+            return {
+                "where": where,
+                "reason": f"the source {where} reads as an instruction to the model "
+                f"(classifier p={hits[0].score:.2f}): {quote!r}",
+            }
+    return None
