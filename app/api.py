@@ -19,12 +19,14 @@ from pydantic import BaseModel, Field
 
 from app.editor import editor_router
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
+from app.routers.run_control import build_router as run_control_router
 from app.runs import RunRecord
-from app.worker import RunWorker
+from app.worker import RunQueue, RunWorker
 from graphs.draft.nodes.review import EditorDecision
 from tools.content import Channel
 
 RunnerFactory = Callable[[], contextlib.AbstractContextManager[DraftRunner]]
+QueueFactory = Callable[[DraftRunner], RunQueue]
 
 
 class RunRequest(BaseModel):
@@ -105,13 +107,17 @@ def _http_errors() -> Iterator[None]:
         raise HTTPException(422, str(exc)) from exc
 
 
-def create_app(runner_factory: RunnerFactory) -> FastAPI:
-    """The API over whatever runner the factory opens (settings-built in production, scripted in tests)."""
+def create_app(runner_factory: RunnerFactory, queue_factory: QueueFactory | None = None) -> FastAPI:
+    """The API over whatever runner the factory opens (settings-built in production, scripted in tests).
+
+    ``queue_factory`` picks who executes runs: the embedded worker thread by default, the
+    PostgreSQL queue (``copydesk worker`` processes) in production.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with runner_factory() as runner:
-            worker = RunWorker(runner)
+            worker = queue_factory(runner) if queue_factory else RunWorker(runner)
             app.state.runner, app.state.worker = runner, worker
             worker.recover()
             try:
@@ -125,11 +131,12 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
         result: DraftRunner = app.state.runner
         return result
 
-    def worker() -> RunWorker:
-        result: RunWorker = app.state.worker
+    def worker() -> RunQueue:
+        result: RunQueue = app.state.worker
         return result
 
     app.include_router(editor_router(runner, worker))
+    app.include_router(run_control_router(runner, worker))
 
     @app.get("/healthz")
     def health() -> dict[str, str]:
@@ -145,7 +152,7 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
                 product_id=request.product_id,
                 campaign_id=request.campaign_id,
             )
-        worker().enqueue(run_id)
+        worker().submit(run_id)
         return RunOut(
             run_id=run_id,
             status="queued",
@@ -164,30 +171,23 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
     def get_run(run_id: str) -> RunOut:
         with _http_errors():
             view = runner().get(run_id)
-        out = _from_view(view)
-        if worker().busy(run_id) and out.status != "queued":
-            out.status = "running"
-        return out
+        return _from_view(view)
 
     @app.post("/v1/runs/{run_id}/review", status_code=202, response_model=RunOut)
     def review_run(run_id: str, decision: EditorDecision) -> RunOut:
+        # The decision is written to the run's row before the 202: a worker applies it from there.
         with _http_errors():
-            view = runner().get(run_id)
-            if worker().busy(run_id):
-                raise RunConflictError(f"run {run_id} is being worked on; try again when it waits for review")
-            if view.status != "awaiting_review":
-                raise RunConflictError(f"run {run_id} is not waiting for an editor (status: {view.status})")
-        worker().resume(run_id, decision.model_dump(mode="json", exclude_none=True))
-        return RunOut(run_id=run_id, status="running")
+            runner().get(run_id)
+            runner().submit_decision(run_id, decision.model_dump(mode="json", exclude_none=True))
+        worker().submit(run_id)
+        return RunOut(run_id=run_id, status="queued")
 
     @app.post("/v1/runs/{run_id}/retry", status_code=202, response_model=RunOut)
     def retry_run(run_id: str) -> RunOut:
         with _http_errors():
-            view = runner().get(run_id)
-            if view.status != "failed":
-                raise RunConflictError(f"run {run_id} has not failed (status: {view.status})")
-        worker().retry(run_id)
-        return RunOut(run_id=run_id, status="running")
+            runner().request_retry(run_id)
+        worker().submit(run_id)
+        return RunOut(run_id=run_id, status="queued")
 
     @app.post("/v1/campaigns", status_code=202, response_model=CampaignOut)
     def create_campaign(request: CampaignRequest) -> CampaignOut:
@@ -211,7 +211,7 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
                 product_id=item.product_id,
                 campaign_id=campaign_id,
             )
-            worker().enqueue(run_id)
+            worker().submit(run_id)
             created.append(
                 RunOut(
                     run_id=run_id,

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from app.runner import DraftRunner, RunError, RunNotFoundError
-from app.worker import RunWorker
+from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError
+from app.worker import RunQueue
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 _CLAIM_LINE = re.compile(r"^(?P<text>.*?)\s*\[(?P<sources>[^\]]*)\]\s*$")
@@ -42,7 +42,7 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
     """Routes bound to callables that return the app's runner and worker."""
     router = APIRouter(prefix="/editor", include_in_schema=False)
 
-    def current() -> tuple[DraftRunner, RunWorker]:
+    def current() -> tuple[DraftRunner, RunQueue]:
         return runner(), worker()
 
     def decide(run_id: str, decision: dict[str, Any]) -> RedirectResponse:
@@ -51,9 +51,11 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
             view = run.get(run_id)
         except RunNotFoundError as exc:
             raise HTTPException(404, str(exc)) from exc
-        if view.status != "awaiting_review" or work.busy(run_id):
-            raise HTTPException(409, f"run {run_id} is not waiting for an editor (status: {view.status})")
-        work.resume(run_id, decision)
+        try:
+            run.submit_decision(run_id, decision)  # durable before the redirect
+        except RunConflictError as exc:
+            raise HTTPException(409, f"{exc} (status: {view.status})") from exc
+        work.submit(run_id)
         return RedirectResponse(f"/editor/runs/{run_id}", status_code=303)
 
     @router.get("", response_class=HTMLResponse)
