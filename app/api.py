@@ -18,8 +18,8 @@ from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from app.editor import editor_router
-from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
 from app.routers.run_control import build_router as run_control_router
+from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
 from app.runs import RunRecord
 from app.worker import RunQueue, RunWorker
 from graphs.draft.nodes.review import EditorDecision

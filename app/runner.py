@@ -236,14 +236,13 @@ class DraftRunner:
         if record.status == RunStatus.RUNNING:
             # dead: its lease ran out, or it was this process's own run and nothing here drives it now
             orphaned = record.lease_owner == self.owner and run_id not in self._driving
-            if record.lease_expired() or orphaned:
-                if self.registry.transition(
-                    run_id,
-                    RunStatus.QUEUED,
-                    only_from=frozenset({RunStatus.RUNNING}),
-                    fields={"lease_owner": None, "lease_until": None},
-                ):
-                    return
+            if (record.lease_expired() or orphaned) and self.registry.transition(
+                run_id,
+                RunStatus.QUEUED,
+                only_from=frozenset({RunStatus.RUNNING}),
+                fields={"lease_owner": None, "lease_until": None},
+            ):
+                return
             left = max(0.0, (record.lease_until or 0.0) - time.time())
             raise RunConflictError(
                 f"run {run_id} is running on {record.lease_owner}; if that worker died, its lease runs out "

@@ -183,10 +183,7 @@ class RunRegistry:
             return False
         condition, values = _in(sources)
         assignments = {"status": RunStatus(new).value, "updated_at": _now_iso(), **(fields or {})}
-        sql = (
-            f"UPDATE copydesk_runs SET {', '.join(f'{k} = ?' for k in assignments)} "
-            f"WHERE run_id = ? AND {condition}"
-        )
+        sql = f"UPDATE copydesk_runs SET {', '.join(f'{k} = ?' for k in assignments)} WHERE run_id = ? AND {condition}"
         params: tuple[Any, ...] = (*assignments.values(), run_id, *values)
         if owner is not None:
             sql += " AND lease_owner = ?"

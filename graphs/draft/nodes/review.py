@@ -80,8 +80,10 @@ def _description(payload: dict[str, Any]) -> str:
     sources = payload.get("sources") or []
     if sources:
         lines.append("Sources: " + ", ".join(f"{s.get('label')} {s.get('title', '')}".strip() for s in sources))
-    lines.append("Accept publishes; edit re-checks your text; respond sends the draft back with your feedback; "
-                 "ignore rejects it.")
+    lines.append(
+        "Accept publishes; edit re-checks your text; respond sends the draft back with your feedback; "
+        "ignore rejects it."
+    )
     return "\n\n".join(lines)
 
 
