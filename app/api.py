@@ -18,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from app.editor import editor_router
+from app.idempotency import IdempotencyMiddleware
 from app.routers.run_control import build_router as run_control_router
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
 from app.runs import RunRecord
@@ -126,6 +127,7 @@ def create_app(runner_factory: RunnerFactory, queue_factory: QueueFactory | None
                 worker.shutdown()
 
     app = FastAPI(title="copydesk", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(IdempotencyMiddleware)
 
     def runner() -> DraftRunner:
         result: DraftRunner = app.state.runner

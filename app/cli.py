@@ -37,21 +37,10 @@ def _fail(message: str, code: int = 2) -> None:
 @contextlib.contextmanager
 def _runner(settings: Settings) -> Iterator[Any]:
     """A DraftRunner with services, checkpointer and registry; everything closed afterwards."""
-    from app.checkpoints import open_checkpointer
-    from app.runner import DraftRunner
-    from app.runs import RunRegistry
-    from app.services import build_services, close_services
-    from app.tracing import setup_tracing
+    from app.execution import open_runner
 
-    setup_tracing(settings)
-    services = build_services(settings)
-    registry = RunRegistry(settings.checkpoint_url, settings.runs_db_path)
-    try:
-        with open_checkpointer(settings.checkpoint_url, settings.sqlite_checkpoint_path) as saver:
-            yield DraftRunner(services, saver, registry)
-    finally:
-        registry.close()
-        close_services(services)
+    with open_runner(settings) as runner:
+        yield runner
 
 
 def _ingest(settings: Settings, path: Path) -> Any:
@@ -277,8 +266,14 @@ def serve(
     from app.api import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(lambda: _runner(settings)), host=host, port=port)
+    from app.execution import queue_factory
 
+    uvicorn.run(create_app(lambda: _runner(settings), queue_factory(settings)), host=host, port=port)  # type: ignore[arg-type]
+
+
+from app.cli_worker import register as _register_worker  # noqa: E402  (issue 10b: copydesk worker)
+
+_register_worker(app)
 
 llm_app = typer.Typer(help="Production model profiles (vLLM).", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")
