@@ -243,7 +243,9 @@ class WebhookOutbox:
             "next_attempt_at = ?, locked_until = NULL WHERE event_id = ? AND url = ?",
             ("failed" if final else "pending", attempts, code, error, time.time() + delay, event_id, url),
         )
-        log.warning("webhook %s to %s: %s (attempt %d%s)", event_id, url, error, attempts, ", given up" if final else "")
+        log.warning(
+            "webhook %s to %s: %s (attempt %d%s)", event_id, url, error, attempts, ", given up" if final else ""
+        )
 
 
 class WebhookDispatcher:

@@ -157,7 +157,11 @@ def run(briefs: int, root: Path) -> dict[str, Any]:
             base = _api_base(root / "api.log", api)
             http = httpx.Client(base_url=base, timeout=30)
             items = [
-                {"brief": f"Product text {i} for the Acme Kettle K1", "channel": "product_description", "language": "en"}
+                {
+                    "brief": f"Product text {i} for the Acme Kettle K1",
+                    "channel": "product_description",
+                    "language": "en",
+                }
                 for i in range(briefs)
             ]
             started = time.monotonic()
@@ -209,8 +213,10 @@ def run(briefs: int, root: Path) -> dict[str, Any]:
                 figures["model_calls"] = llm_stats.chat
                 figures["max_model_calls_in_flight"] = llm_stats.max_in_flight
             wait_until(
-                lambda: len({e["data"]["run_id"] for e in receiver.events() if e["type"] == "run.published"})
-                >= final["published"],
+                lambda: (
+                    len({e["data"]["run_id"] for e in receiver.events() if e["type"] == "run.published"})
+                    >= final["published"]
+                ),
                 60,
                 "run.published webhooks",
             )
