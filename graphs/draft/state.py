@@ -8,7 +8,11 @@ and plain data survives that where pickled objects do not.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
+
+# typing_extensions' TypedDict: on Python 3.11 pydantic (and so LangGraph Server's schema endpoint)
+# cannot describe typing.TypedDict.
+from typing_extensions import TypedDict
 
 # Every status a run can have. The graph itself only ever writes "running", "published" and
 # "rejected"; the rest belong to whoever drives it. The transitions between them live in
