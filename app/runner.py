@@ -44,7 +44,7 @@ MAX_BRIEF_CHARS = 4000
 log = logging.getLogger("copydesk.runner")
 
 #: called with (event type, run id, data) when a run reaches a state the outside world cares about
-EventSink = Callable[[str, str, dict[str, Any]], None]
+EventSink = Callable[[str, str, dict[str, Any]], object]
 EVENT_OF_STATUS = {
     RunStatus.AWAITING_REVIEW: "review.pending",
     RunStatus.PUBLISHED: "run.published",
