@@ -136,3 +136,27 @@ def test_idempotency_key_replays_the_first_answer(api: tuple[TestClient, GraphHa
     assert client.get(f"/v1/runs/{run_id}").json()["status"] == "rejected"
     bad = client.post("/v1/runs", json={"brief": BRIEF, "channel": "ad_copy"}, headers={"Idempotency-Key": "x" * 201})
     assert bad.status_code == 422
+
+
+def test_cancel_while_running_stops_at_the_next_stage(tmp_path: Path) -> None:
+    harness = GraphHarness(tmp_path, script())
+    try:
+        run_id = harness.runner.create(BRIEF, channel="ad_copy", language="en")
+        original = harness.services.fact_checker.check
+
+        def cancel_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+            harness.runner.cancel(run_id)  # an operator cancels while the worker is in fact_check
+            return original(*args, **kwargs)
+
+        harness.services.fact_checker.check = cancel_meanwhile  # type: ignore[method-assign]
+        view = harness.runner.drive(run_id)
+        assert view.status == "cancelled"
+        assert harness.runner.graph.get_state(harness.runner._config(run_id)).next == ("guard",)
+        assert harness.runner.drive(run_id).status == "cancelled"  # a late duplicate job does nothing
+    finally:
+        harness.close()
+
+
+def test_webhook_log_endpoint_without_targets_is_empty(api: tuple[TestClient, GraphHarness]) -> None:
+    client, _ = api
+    assert client.get("/v1/webhooks/deliveries").json() == []
