@@ -19,6 +19,7 @@ from app.runner import DraftRunner
 from app.settings import Settings
 from app.webhooks import WebhookDispatcher, WebhookOutbox
 from app.worker import RunQueue, RunWorker
+from tools.factcheck import LLMEntailer, make_judge
 
 
 def build_outbox(settings: Settings, registry: object) -> WebhookOutbox:
@@ -53,7 +54,11 @@ def open_runner(settings: Settings, *, deliver_webhooks: bool = True) -> Iterato
             if database
             else LocalLimiter(settings.llm_max_concurrency)
         )
-        services.llm = LimitedLLM(services.llm, limiter)  # type: ignore[assignment]
+        limited = LimitedLLM(services.llm, limiter)
+        services.llm = limited  # type: ignore[assignment]
+        entailer = services.fact_checker.entailer
+        if isinstance(entailer, LLMEntailer):  # the fact-check judge calls the same endpoint
+            entailer.judge = make_judge(limited.complete)
     registry = RunRegistry(settings.checkpoint_url, settings.runs_db_path)
     outbox = build_outbox(settings, registry)
     dispatcher = WebhookDispatcher(outbox).start() if deliver_webhooks else None

@@ -45,3 +45,29 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     verifier = Webhook(worker_bench.SECRET)
     for headers, body in receiver.received:
         verifier.verify(body, headers)  # raises on a bad signature or a stale timestamp
+
+
+def test_endpoint_limit_holds_across_connections() -> None:
+    import threading
+    import time
+
+    from app.limits import PostgresLimiter
+
+    limiters = [PostgresLimiter(worker_bench.POSTGRES_URL, f"http://limit-test-{os.getpid()}", 2) for _ in range(2)]
+    lock, state = threading.Lock(), {"now": 0, "max": 0}
+
+    def call(limiter: PostgresLimiter) -> None:
+        with limiter.slot():
+            with lock:
+                state["now"] += 1
+                state["max"] = max(state["max"], state["now"])
+            time.sleep(0.1)
+            with lock:
+                state["now"] -= 1
+
+    threads = [threading.Thread(target=call, args=(limiters[i % 2],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert state["max"] == 2
