@@ -20,16 +20,19 @@ from fastapi.responses import JSONResponse
 from app.audit import AuditLog
 from app.auth import KeyStore
 from app.editor import editor_router
+from app.idempotency import IdempotencyMiddleware
 from app.limits import sanitise_errors
 from app.published import published_router
 from app.routers import audit, campaigns, health, runs, session
+from app.routers.run_control import build_router as run_control_router
 from app.routers.schemas import CampaignOut, CampaignRequest, NewRun, RunOut, RunRequest
 from app.runner import DraftRunner
 from app.security import SecurityMiddleware
 from app.settings import Settings, get_settings
-from app.worker import RunWorker
+from app.worker import RunQueue, RunWorker
 
 RunnerFactory = Callable[[], contextlib.AbstractContextManager[DraftRunner]]
+QueueFactory = Callable[[DraftRunner], RunQueue]
 __all__ = ["CampaignOut", "CampaignRequest", "NewRun", "RunOut", "RunRequest", "create_app"]
 
 
@@ -45,11 +48,13 @@ def create_app(
     settings: Settings | None = None,
     keys: KeyStore | None = None,
     audit_log: AuditLog | None = None,
+    queue_factory: QueueFactory | None = None,
 ) -> FastAPI:
     """The API over whatever runner the factory opens (settings-built in production, scripted in tests).
 
     ``settings`` default to the process settings; the key store and the audit log are
-    opened from them unless given.
+    opened from them unless given. ``queue_factory`` picks who executes runs: the embedded
+    worker thread by default, the PostgreSQL queue (``copydesk worker`` processes) in production.
     """
     settings = settings or get_settings()
     keys = keys or KeyStore.open(
@@ -62,7 +67,7 @@ def create_app(
         with runner_factory() as runner:
             if runner.audit is None:
                 runner.audit = log
-            worker = RunWorker(runner)
+            worker = queue_factory(runner) if queue_factory else RunWorker(runner)
             app.state.runner, app.state.worker = runner, worker
             worker.recover()
             try:
@@ -73,6 +78,8 @@ def create_app(
     app = FastAPI(title="copydesk", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_body_bytes)
     app.state.keys, app.state.audit, app.state.secure_cookies = keys, log, settings.secure_cookies
     app.add_exception_handler(RequestValidationError, _validation_error)
+    # Inside the security gate (added after it, so it runs later): keys are scoped by the identity.
+    app.add_middleware(IdempotencyMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         SecurityMiddleware,
         keys=keys,
@@ -86,8 +93,8 @@ def create_app(
         result: DraftRunner = app.state.runner
         return result
 
-    def worker() -> RunWorker:
-        result: RunWorker = app.state.worker
+    def worker() -> RunQueue:
+        result: RunQueue = app.state.worker
         return result
 
     app.include_router(health.build_router())
@@ -97,6 +104,7 @@ def create_app(
     app.include_router(audit.build_router())
     app.include_router(editor_router(runner, worker), max_body_size=settings.max_form_bytes)
     app.include_router(published_router(runner))
+    app.include_router(run_control_router(runner, worker))
     return app
 
 

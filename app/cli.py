@@ -37,23 +37,10 @@ def _fail(message: str, code: int = 2) -> None:
 @contextlib.contextmanager
 def _runner(settings: Settings) -> Iterator[Any]:
     """A DraftRunner with services, checkpointer and registry; everything closed afterwards."""
-    from app.checkpoints import open_checkpointer
-    from app.runner import DraftRunner
-    from app.runs import RunRegistry
-    from app.services import build_services, close_services
-    from app.tracing import setup_tracing
+    from app.execution import open_runner
 
-    setup_tracing(settings)
-    services = build_services(settings)
-    registry = RunRegistry(settings.checkpoint_url, settings.runs_db_path)
-    try:
-        with open_checkpointer(settings.checkpoint_url, settings.sqlite_checkpoint_path) as saver:
-            from app.audit import AuditLog
-
-            yield DraftRunner(services, saver, registry, audit=AuditLog.from_settings(settings))
-    finally:
-        registry.close()
-        close_services(services)
+    with open_runner(settings) as runner:
+        yield runner
 
 
 def _ingest(settings: Settings, path: Path) -> Any:
@@ -299,7 +286,13 @@ def serve(
 
     settings = get_settings()
     _refuse_open_bind_without_keys(settings, host)
-    uvicorn.run(create_app(lambda: _runner(settings), settings=settings), host=host, port=port)
+    from app.execution import queue_factory
+
+    uvicorn.run(
+        create_app(lambda: _runner(settings), settings=settings, queue_factory=queue_factory(settings)),  # type: ignore[arg-type]
+        host=host,
+        port=port,
+    )
 
 
 def _refuse_open_bind_without_keys(settings: Settings, host: str) -> None:
@@ -319,6 +312,10 @@ def _refuse_open_bind_without_keys(settings: Settings, host: str) -> None:
     finally:
         store.close()
 
+
+from app.cli_worker import register as _register_worker  # noqa: E402  (issue 10b: copydesk worker)
+
+_register_worker(app)
 
 llm_app = typer.Typer(help="Production model profiles (vLLM).", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")

@@ -34,8 +34,8 @@ from app.limits import (
     form_text,
     section_count,
 )
-from app.runner import DraftRunner, RunError, RunNotFoundError, RunView
-from app.worker import RunWorker
+from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView
+from app.worker import RunQueue
 from tools.content import CHANNELS
 
 HERE = Path(__file__).resolve().parent
@@ -107,7 +107,7 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
     """Routes bound to callables that return the app's runner and worker."""
     router = APIRouter(prefix="/editor", include_in_schema=False)
 
-    def current() -> tuple[DraftRunner, RunWorker]:
+    def current() -> tuple[DraftRunner, RunQueue]:
         return runner(), worker()
 
     def load(run_id: str) -> RunView:
@@ -130,10 +130,12 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
 
     def decide(request: Request, run_id: str, decision: dict[str, Any]) -> None:
         view = load(run_id)
-        _, work = current()
-        if view.status != "awaiting_review" or work.busy(run_id):
-            raise HTTPException(409, f"run {run_id} is not waiting for an editor (status: {view.status})")
-        work.resume(run_id, {**decision, "editor": identity_of(request).name})
+        run_, work = current()
+        try:  # durable before the redirect; the runner checks the review precondition once
+            run_.submit_decision(run_id, {**decision, "editor": identity_of(request).name})
+        except RunConflictError as exc:
+            raise HTTPException(409, f"{exc} (status: {view.status})") from exc
+        work.submit(run_id)
 
     @router.get("", response_class=HTMLResponse)
     def queue_page(
@@ -306,11 +308,13 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
 
     @router.post("/runs/{run_id}/retry")
     def retry(run_id: str) -> RedirectResponse:
-        view = load(run_id)
-        _, work = current()
-        if view.status != "failed" or work.busy(run_id):
-            raise HTTPException(409, f"run {run_id} has not failed (status: {view.status})")
-        work.retry(run_id)
+        load(run_id)
+        run_, work = current()
+        try:  # the retry precondition lives in the runner
+            run_.request_retry(run_id)
+        except RunConflictError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        work.submit(run_id)
         return RedirectResponse(f"/editor/runs/{run_id}?notice=retry&run={run_id}", status_code=303)
 
     @router.post("/ui-language")

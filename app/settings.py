@@ -118,6 +118,35 @@ class Settings(BaseSettings):
         "after their last update (`copydesk erase --expired`); unset keeps them.",
     )
 
+    # --- run execution: queue, workers, webhooks (issue 10b) ---------------------------------
+    queue: Literal["embedded", "postgres"] = Field(
+        "embedded",
+        description="embedded: the API runs drafts on a thread in its own process (one machine); "
+        "postgres: runs go through a PostgreSQL queue executed by `copydesk worker` processes.",
+    )
+    queue_url: str | None = Field(None, description="postgresql://... for the queue; default: CHECKPOINT_URL.")
+    worker_concurrency: int = Field(1, ge=1, le=64, description="Runs one `copydesk worker` process drives at once.")
+    lease_s: float = Field(60.0, gt=0, description="A worker's lease on a run; renewed every third of it.")
+    worker_heartbeat_s: float = Field(10.0, gt=0, description="Queue worker heartbeat interval.")
+    worker_stalled_after_s: float = Field(
+        30.0, gt=0, description="A worker silent this long is dead: its jobs are retried, its runs handed back."
+    )
+    sweep_every_s: float = Field(15.0, gt=0, description="How often each worker sweeps for dead workers' runs.")
+    llm_max_concurrency: int = Field(
+        0, ge=0, description="Model calls in flight per endpoint across all workers (0 = no limit)."
+    )
+    webhook_urls: list[str] = Field(default_factory=list, description="Targets for run events (Standard Webhooks).")
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list, description="Host names (or host:port) webhook targets may point at; others refused."
+    )
+    webhook_secret: str | None = Field(None, description="whsec_... signing secret (base64 after the prefix).")
+    webhook_max_attempts: int = Field(8, ge=1, le=30, description="Deliveries before an event is given up.")
+    webhook_backoff_s: float = Field(2.0, gt=0, description="First retry delay; doubles each attempt.")
+
+    @property
+    def queue_database(self) -> str | None:
+        return self.queue_url or self.checkpoint_url
+
     # --- Tracing ---------------------------------------------------------------------------
     langfuse_public_key: str | None = Field(None, description="Langfuse public key; tracing off without it.")
     langfuse_secret_key: str | None = Field(None, description="Langfuse secret key.")

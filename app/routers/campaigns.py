@@ -48,7 +48,7 @@ def build_router() -> APIRouter:
                 campaign_id=campaign_id,
                 actor=identity.name,
             )
-            worker.enqueue(run_id)
+            worker.submit(run_id)
             created.append(
                 RunOut(
                     run_id=run_id,

@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Request
 from app.audit import AuditLog
 from app.auth import Identity, KeyStore
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError
-from app.worker import RunWorker
+from app.worker import RunQueue
 
 
 def get_runner(request: Request) -> DraftRunner:
@@ -23,8 +23,8 @@ def get_runner(request: Request) -> DraftRunner:
     return runner
 
 
-def get_worker(request: Request) -> RunWorker:
-    worker: RunWorker = request.app.state.worker
+def get_worker(request: Request) -> RunQueue:
+    worker: RunQueue = request.app.state.worker
     return worker
 
 
@@ -47,7 +47,7 @@ def get_identity(request: Request) -> Identity:
 
 
 RunnerDep = Annotated[DraftRunner, Depends(get_runner)]
-WorkerDep = Annotated[RunWorker, Depends(get_worker)]
+WorkerDep = Annotated[RunQueue, Depends(get_worker)]
 KeysDep = Annotated[KeyStore, Depends(get_keys)]
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 IdentityDep = Annotated[Identity, Depends(get_identity)]

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Path, Query
 from app.limits import ID_PATTERN
 from app.routers.deps import IdentityDep, RunnerDep, WorkerDep, http_errors
 from app.routers.schemas import ERRORS, NewRun, ReviewRequest, RunOut, from_record, from_view
-from app.runner import RunConflictError
 
 RunId = Annotated[str, Path(min_length=1, max_length=128)]
 STATUSES = "queued|running|awaiting_review|published|rejected|failed|cancelled"
@@ -34,7 +33,7 @@ def build_router() -> APIRouter:
                 campaign_id=request.campaign_id,
                 actor=identity.name,
             )
-        worker.enqueue(run_id)
+        worker.submit(run_id)
         return RunOut(
             run_id=run_id,
             status="queued",
@@ -66,24 +65,20 @@ def build_router() -> APIRouter:
         run_id: RunId, decision: ReviewRequest, runner: RunnerDep, worker: WorkerDep, identity: IdentityDep
     ) -> RunOut:
         """The editor's decision; the editor recorded is the caller (their key's name)."""
-        with http_errors():
-            view = runner.get(run_id)
-            if worker.busy(run_id):
-                raise RunConflictError(f"run {run_id} is being worked on; try again when it waits for review")
-            if view.status != "awaiting_review":
-                raise RunConflictError(f"run {run_id} is not waiting for an editor (status: {view.status})")
         answer = decision.model_dump(mode="json", exclude_none=True)
         answer["editor"] = identity.name
-        worker.resume(run_id, answer)
-        return RunOut(run_id=run_id, status="running")
+        # The decision is written to the run's row before the 202 (the one review precondition
+        # lives in the runner); a worker applies it from there.
+        with http_errors():
+            runner.submit_decision(run_id, answer)
+        worker.submit(run_id)
+        return RunOut(run_id=run_id, status="queued")
 
     @router.post("/{run_id}/retry", status_code=202, response_model=RunOut)
     def retry_run(run_id: RunId, runner: RunnerDep, worker: WorkerDep) -> RunOut:
         with http_errors():
-            view = runner.get(run_id)
-            if view.status != "failed":
-                raise RunConflictError(f"run {run_id} has not failed (status: {view.status})")
-        worker.retry(run_id)
-        return RunOut(run_id=run_id, status="running")
+            runner.request_retry(run_id)
+        worker.submit(run_id)
+        return RunOut(run_id=run_id, status="queued")
 
     return router

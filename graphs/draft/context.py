@@ -7,6 +7,7 @@ for Weaviate, changes what is put in here and nothing in the nodes.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
+from pydantic import BaseModel, Field
 
 from serving.structured import StructuredLLM
 from tools.embeddings import Embedder
@@ -64,6 +66,17 @@ class DraftServices:
         return [hit.chunk for hit in hits]
 
 
+class DraftContext(BaseModel):
+    """The graph's declared context schema: what a LangGraph Server client may pass per run.
+
+    Services cannot travel over the wire (and pydantic cannot describe them), so LangGraph
+    Server and Studio see this small model; copydesk's own callers pass a
+    :class:`DraftServices` instance, which LangGraph hands to the nodes unchanged.
+    """
+
+    max_revisions: int | None = Field(None, ge=0, le=5, description="Override the revision budget for this run.")
+
+
 _default_services: Callable[[], DraftServices] | None = None
 _default_lock = threading.Lock()
 _default_instance: DraftServices | None = None
@@ -77,14 +90,20 @@ def set_default_services(factory: Callable[[], DraftServices] | None) -> None:
         _default_services, _default_instance = factory, None
 
 
-def services_of(runtime: Runtime[DraftServices]) -> DraftServices:
-    """The run's services: the context it was invoked with, else the registered default (built once)."""
+def services_of(runtime: Runtime[Any]) -> DraftServices:
+    """The run's services: the context it was invoked with, else the registered default (built once),
+    with a :class:`DraftContext`'s overrides applied."""
     global _default_instance
-    if runtime.context is not None:
-        return runtime.context
+    context = runtime.context
+    if isinstance(context, DraftServices):
+        return context
     with _default_lock:
         if _default_instance is None:
             if _default_services is None:
                 raise RuntimeError("no services: invoke the graph with context=DraftServices(...)")
             _default_instance = _default_services()
-        return _default_instance
+        services = _default_instance
+    if isinstance(context, DraftContext) and context.max_revisions is not None:
+        options = dataclasses.replace(services.options, max_revisions=context.max_revisions)
+        return dataclasses.replace(services, options=options)
+    return services

@@ -7,12 +7,14 @@ prepare_brief → rewrite_queries → retrieve → rerank → select_sources →
 
 from __future__ import annotations
 
+from typing import Any
+
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
-from graphs.draft.context import DraftServices, services_of
+from graphs.draft.context import DraftContext, DraftServices, services_of
 from graphs.draft.nodes.brief import prepare_brief
 from graphs.draft.nodes.checks import blocking_problems, fact_check, guard
 from graphs.draft.nodes.drafting import revise, write_draft
@@ -48,10 +50,14 @@ def route_after_review(state: DraftState, runtime: Runtime[DraftServices]) -> st
     return "review"
 
 
-def build_graph() -> StateGraph[DraftState, DraftServices, DraftInput, DraftState]:
-    """The uncompiled graph (compile it with a checkpointer to run it)."""
-    builder: StateGraph[DraftState, DraftServices, DraftInput, DraftState] = StateGraph(
-        DraftState, context_schema=DraftServices, input_schema=DraftInput
+def build_graph() -> StateGraph[DraftState, Any, DraftInput, DraftState]:
+    """The uncompiled graph (compile it with a checkpointer to run it).
+
+    The declared context schema is :class:`DraftContext` (what LangGraph Server can render);
+    copydesk's callers pass a :class:`DraftServices` instance as the context instead.
+    """
+    builder: StateGraph[DraftState, Any, DraftInput, DraftState] = StateGraph(
+        DraftState, context_schema=DraftContext, input_schema=DraftInput
     )
     builder.add_node("prepare_brief", traced(prepare_brief))
     builder.add_node("rewrite_queries", traced(rewrite_queries))
@@ -84,6 +90,6 @@ def build_graph() -> StateGraph[DraftState, DraftServices, DraftInput, DraftStat
 
 def compile_graph(
     checkpointer: Checkpointer = None,
-) -> CompiledStateGraph[DraftState, DraftServices, DraftInput, DraftState]:
+) -> CompiledStateGraph[DraftState, Any, DraftInput, DraftState]:
     """Compile with a checkpointer (SQLite or PostgreSQL; see ``app.checkpoints``)."""
     return build_graph().compile(checkpointer=checkpointer, name="copydesk-draft")

@@ -8,9 +8,17 @@ and plain data survives that where pickled objects do not.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
-RunStatus = Literal["running", "awaiting_review", "published", "rejected", "failed"]
+# typing_extensions' TypedDict: on Python 3.11 pydantic (and so LangGraph Server's schema endpoint)
+# cannot describe typing.TypedDict.
+from typing_extensions import TypedDict
+
+# Every status a run can have. The graph itself only ever writes "running", "published" and
+# "rejected"; the rest belong to whoever drives it. The transitions between them live in
+# app/run_status.py (graphs never import app), which checks at import time that its enum
+# has exactly these values.
+RunStatus = Literal["queued", "running", "awaiting_review", "published", "rejected", "failed", "cancelled"]
 
 
 class DraftInput(TypedDict, total=False):
@@ -43,6 +51,7 @@ class DraftState(DraftInput, total=False):
     revision: int
     feedback: list[str]
     decision: dict[str, Any]
+    last_decision_id: str
     review_message: str
     published: dict[str, str]
     events: Annotated[list[dict[str, Any]], operator.add]

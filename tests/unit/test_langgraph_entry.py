@@ -37,3 +37,20 @@ def test_graph_runs_without_context_on_default_services(tmp_path: Path) -> None:
     finally:
         set_default_services(None)
         services.store.close()
+
+
+def test_agent_inbox_answers_map_to_copydesk_decisions() -> None:
+    from graphs.draft.nodes.review import as_decision, copydesk_payload
+
+    draft = {"title": "T", "meta_description": "M", "sections": [], "claims": []}
+    assert as_decision([{"type": "accept", "args": None}])["action"] == "approve"
+    edited = as_decision([{"type": "edit", "args": {"action": "review_draft", "args": draft}}])
+    assert edited["action"] == "edit" and edited["draft"] == draft
+    assert as_decision([{"type": "response", "args": "shorter"}]) | {"editor": ""} == {
+        "action": "reject", "feedback": "shorter", "editor": "", "decision_id": ""
+    }  # fmt: skip
+    assert as_decision({"type": "ignore", "args": None})["action"] == "reject"
+    assert as_decision({"action": "approve", "editor": "eva"}) == {"action": "approve", "editor": "eva"}
+    payload = {"draft": draft, "blocking": []}
+    assert copydesk_payload([{"action_request": {}, "copydesk": payload}]) == payload
+    assert copydesk_payload(payload) == payload  # checkpoints written before the Agent Inbox format

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from graphs.draft.context import DraftServices, services_of
@@ -17,11 +18,12 @@ class EmptyBriefError(ValueError):
     """A run needs a brief with some words in it."""
 
 
-def prepare_brief(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
+def prepare_brief(state: DraftState, runtime: Runtime[DraftServices], config: RunnableConfig) -> dict[str, Any]:
     """Strip markup, cut out injected instructions, and pseudonymise personal data.
 
     Injection spans are removed rather than merely flagged: whatever they say must
     never reach the drafting model, and the editor sees them listed in the review.
+    A run started without a ``run_id`` (LangGraph Server, Studio) takes its thread id.
     """
     services = services_of(runtime)
     brief = sanitize_text(state.get("brief") or "").strip()
@@ -49,7 +51,9 @@ def prepare_brief(state: DraftState, runtime: Runtime[DraftServices]) -> dict[st
     )
     findings = [{**as_plain(f), "where": "brief"} for f in injections]
     pii = [{**as_plain(f), "where": "brief"} for f in scrubbed.findings]
+    thread_id = (config.get("configurable") or {}).get("thread_id")
     return {
+        "run_id": state.get("run_id") or str(thread_id or "run"),
         "status": "running",
         "scrubbed_brief": scrubbed.text,
         "brief_findings": [*(state.get("brief_findings") or []), *findings, *pii],

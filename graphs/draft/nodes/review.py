@@ -1,9 +1,20 @@
-"""The editor's stop, and the two ways out of it: publish or reject."""
+"""The editor's stop, and the two ways out of it: publish or reject.
+
+The interrupt follows LangChain's Agent Inbox convention, so Agent Inbox and any
+LangGraph Server client can show and answer it: a list with one ``HumanInterrupt``
+(``action_request`` with the draft as its ``args``, ``config`` saying which answers are
+allowed, a Markdown ``description``), plus copydesk's own review payload under
+``copydesk`` for the CLI, the API and the editor pages. Both kinds of answer are accepted:
+copydesk's ``{"action": "approve"|"edit"|"reject", ...}`` and Agent Inbox's
+``[{"type": "accept"|"edit"|"response"|"ignore", "args": ...}]`` (accept = approve,
+edit = edit, response = reject with the text as feedback, ignore = reject).
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import BaseModel, ValidationError, model_validator
@@ -23,6 +34,7 @@ class EditorDecision(BaseModel):
     feedback: str = ""
     draft: DraftContent | None = None
     editor: str = "editor"
+    decision_id: str = ""
 
     @model_validator(mode="after")
     def _edit_needs_draft(self) -> EditorDecision:
@@ -50,19 +62,99 @@ def review_payload(state: DraftState) -> dict[str, Any]:
     }
 
 
+REVIEW_ACTION = "review_draft"
+_EDITABLE = ("title", "meta_description", "sections", "claims")
+
+
+def _description(payload: dict[str, Any]) -> str:
+    """The Markdown an inbox shows beside the draft: the checks an editor must see before deciding."""
+    lines = [f"**{payload.get('channel')}** · {payload.get('language')} · revision {payload.get('revision', 0)}"]
+    if payload.get("message"):
+        lines.append(f"> {payload['message']}")
+    blocking = payload.get("blocking") or []
+    if blocking:
+        lines.append(f"**{len(blocking)} blocking problem(s); approval is refused until fixed:**")
+        lines += [f"- {problem}" for problem in blocking[:10]]
+    for verdict in (payload.get("verdicts") or [])[:20]:
+        lines.append(f"- claim *{verdict.get('verdict')}*: {verdict.get('claim', verdict.get('text', ''))}")
+    sources = payload.get("sources") or []
+    if sources:
+        lines.append("Sources: " + ", ".join(f"{s.get('label')} {s.get('title', '')}".strip() for s in sources))
+    lines.append(
+        "Accept publishes; edit re-checks your text; respond sends the draft back with your feedback; "
+        "ignore rejects it."
+    )
+    return "\n\n".join(lines)
+
+
+def human_interrupt(state: DraftState) -> list[dict[str, Any]]:
+    """The review as an Agent Inbox ``HumanInterrupt`` list, carrying copydesk's payload too."""
+    payload = review_payload(state)
+    draft = payload.get("draft") or {}
+    return [
+        {
+            "action_request": {"action": REVIEW_ACTION, "args": {k: draft.get(k) for k in _EDITABLE if k in draft}},
+            "config": {
+                "allow_accept": not payload["blocking"],
+                "allow_edit": True,
+                "allow_respond": True,
+                "allow_ignore": True,
+            },
+            "description": _description(payload),
+            "copydesk": payload,
+        }
+    ]
+
+
+def copydesk_payload(value: Any) -> dict[str, Any] | None:
+    """copydesk's review payload out of an interrupt value (Agent Inbox list or an older plain dict)."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        value = value[0]
+    if isinstance(value, dict):
+        inner = value.get("copydesk")
+        return inner if isinstance(inner, dict) else value
+    return None
+
+
+def as_decision(answer: Any) -> dict[str, Any]:
+    """An Agent Inbox response (or copydesk's own decision) as copydesk's decision dict."""
+    if isinstance(answer, list):
+        answer = answer[0] if answer else {}
+    if not isinstance(answer, dict) or "type" not in answer or "action" in answer:
+        return answer if isinstance(answer, dict) else {}
+    kind, args = answer.get("type"), answer.get("args")
+    base = {"editor": str(answer.get("editor") or "agent-inbox"), "decision_id": str(answer.get("decision_id") or "")}
+    if kind == "accept":
+        return {**base, "action": "approve"}
+    if kind == "edit":
+        edited = args.get("args", args) if isinstance(args, dict) else None
+        return {**base, "action": "edit", "draft": edited}
+    if kind == "response":
+        return {**base, "action": "reject", "feedback": str(args or "")}
+    if kind == "ignore":
+        return {**base, "action": "reject", "feedback": ""}
+    return {**base, "action": str(kind)}
+
+
 def review(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Pause for the editor (``interrupt``); validate the decision when the run resumes.
 
     Approving a draft that still has blocking problems is refused here, with the
     reason, and the run waits again: unsupported or unsafe text is never published.
     """
-    answer = interrupt(review_payload(state))
+    answer = as_decision(interrupt(human_interrupt(state)))
+    decision_id = str(answer.get("decision_id") or "") if isinstance(answer, dict) else ""
     try:
         decision = EditorDecision.model_validate(answer)
     except ValidationError as exc:
-        return {"review_message": f"invalid decision: {exc.errors()[0]['msg']}", "decision": {}}
+        return {
+            "review_message": f"invalid decision: {exc.errors()[0]['msg']}",
+            "decision": {},
+            "last_decision_id": decision_id,
+        }
     update: dict[str, Any] = {
         "decision": decision.model_dump(mode="json", exclude={"draft"}),
+        "last_decision_id": decision.decision_id,
         "review_message": "",
         "events": [event("review", action=decision.action, editor=decision.editor)],
     }
@@ -78,9 +170,15 @@ def review(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]
     return update
 
 
-def publish_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
-    """Render HTML with inline citations and JSON-LD into the output folder."""
+def publish_draft(state: DraftState, runtime: Runtime[DraftServices], config: RunnableConfig) -> dict[str, Any]:
+    """Render HTML with inline citations and JSON-LD into the output folder.
+
+    Idempotent: the files are named by the run and written whole, so a publish that runs
+    again (a worker died after writing, before the checkpoint) rewrites the same files and
+    there is still exactly one publication.
+    """
     services = services_of(runtime)
+    run_id = state.get("run_id") or str((config.get("configurable") or {}).get("thread_id"))
     draft = DraftContent.model_validate(state["draft"])
     sources = [
         SourceRef(
@@ -97,7 +195,7 @@ def publish_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[st
         channel=state["channel"],
         language=state.get("language", "en"),
         sources=sources,
-        run_id=state["run_id"],
+        run_id=run_id,
         out_dir=services.options.output_dir,
         product_ids=[str(state["product_id"])] if state.get("product_id") else None,
         extra={"verdicts": state.get("verdicts") or [], "prompt": state.get("prompt_ref")},
