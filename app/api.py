@@ -10,6 +10,7 @@ route→role table, CSRF) and the body-size limit. Start it with ``copydesk serv
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -42,6 +43,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": sanitise_errors(errors)}, status_code=422)
 
 
+def _purge_expired(settings: Settings, runner: DraftRunner) -> None:
+    """Checkpoint retention on one machine: finished runs past ``checkpoint_retention_days`` at start-up
+    (``copydesk worker`` processes do it with every sweep)."""
+    from app.privacy import purge_expired
+
+    try:
+        purge_expired(settings, runner.graph.checkpointer, runner.registry)  # type: ignore[arg-type]
+    except Exception:  # retention never stops the API from starting
+        logging.getLogger("copydesk.api").exception("checkpoint retention purge failed")
+
+
 def create_app(
     runner_factory: RunnerFactory,
     *,
@@ -70,6 +82,7 @@ def create_app(
             worker = queue_factory(runner) if queue_factory else RunWorker(runner)
             app.state.runner, app.state.worker = runner, worker
             worker.recover()
+            _purge_expired(settings, runner)
             try:
                 yield
             finally:

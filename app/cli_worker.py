@@ -21,6 +21,7 @@ def worker(
 ) -> None:
     """Run drafts from the PostgreSQL queue until stopped."""
     from app.execution import open_runner
+    from app.privacy import purge_expired
     from app.queue import run_worker
     from app.settings import get_settings
 
@@ -44,6 +45,7 @@ def worker(
                 stalled_after_s=settings.worker_stalled_after_s,
                 sweep_every_s=settings.sweep_every_s,
                 name=name,
+                housekeeping=lambda: purge_expired(settings, runner.graph.checkpointer, runner.registry),  # type: ignore[arg-type]
             )
         )
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import procrastinate
@@ -163,8 +164,12 @@ async def run_worker(
     stalled_after_s: float = 30.0,
     sweep_every_s: float = 15.0,
     name: str | None = None,
+    housekeeping: Callable[[], object] | None = None,
 ) -> None:
-    """Run jobs until stopped (SIGTERM/SIGINT: finish the jobs in hand, then exit)."""
+    """Run jobs until stopped (SIGTERM/SIGINT: finish the jobs in hand, then exit).
+
+    ``housekeeping`` (the checkpoint retention purge) runs on a thread with every sweep.
+    """
     install_schema(url)
     app = build_app(url)
 
@@ -174,6 +179,8 @@ async def run_worker(
                 result = await sweep(app, runner.registry, stalled_after_s=stalled_after_s)
                 if any(result.values()):
                     log.info("sweep: %s", result)
+                if housekeeping is not None:
+                    await asyncio.to_thread(housekeeping)
             except Exception:
                 log.exception("sweep failed")
             await asyncio.sleep(sweep_every_s)
