@@ -283,6 +283,10 @@ def serve(
 llm_app = typer.Typer(help="Production model profiles (vLLM).", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")
 
+from app.cli_prompts import app as prompts_app  # noqa: E402
+
+app.add_typer(prompts_app, name="prompts")
+
 
 @llm_app.command("profiles")
 def llm_profiles() -> None:
@@ -326,3 +330,7 @@ def _mount_plugins() -> None:
 def main() -> None:
     _mount_plugins()
     app()
+
+
+if __name__ == "__main__":
+    main()

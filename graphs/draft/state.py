@@ -10,6 +10,11 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, Literal, TypedDict
 
+def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    """Reducer for maps that grow over a run (e.g. every prompt used, by ref)."""
+    return {**(left or {}), **(right or {})}
+
+
 RunStatus = Literal["running", "awaiting_review", "published", "rejected", "failed"]
 
 
@@ -37,6 +42,8 @@ class DraftState(DraftInput, total=False):
     dropped_sources: list[dict[str, Any]]
     draft: dict[str, Any]
     prompt_ref: str
+    prompt_hash: str
+    prompts_used: Annotated[dict[str, str], merge_dicts]  # {"draft/seo_article@v2": "sha256:..."}
     verdicts: list[dict[str, Any]]
     guard_findings: list[dict[str, Any]]
     pii_findings: list[dict[str, Any]]
