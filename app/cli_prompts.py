@@ -15,10 +15,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from prompts import PROMPTS_DIR, PromptNotFoundError, PromptTemplate, all_prompts, available_prompts, load_prompt
-from prompts import lock_problems, read_lock, write_lock
+from prompts import (
+    PROMPTS_DIR,
+    PromptNotFoundError,
+    PromptTemplate,
+    all_prompts,
+    available_prompts,
+    load_prompt,
+    lock_problems,
+    read_lock,
+    write_lock,
+)
 
-app = typer.Typer(help="Versioned prompts: name, version, content hash, model role, output schema.", no_args_is_help=True)
+app = typer.Typer(
+    help="Versioned prompts: name, version, content hash, model role, output schema.", no_args_is_help=True
+)
 console = Console()
 
 
@@ -64,8 +75,14 @@ def list_prompts(as_json: Annotated[bool, typer.Option("--json", help="Machine-r
     locked = read_lock()
     if as_json:
         rows = [
-            {**p.record(), "role": p.role, "output_schema": p.output_schema, "current": newest[p.name] == p.version,
-             "locked": locked.get(p.ref) == p.hash, "description": p.metadata.get("description", "")}
+            {
+                **p.record(),
+                "role": p.role,
+                "output_schema": p.output_schema,
+                "current": newest[p.name] == p.version,
+                "locked": locked.get(p.ref) == p.hash,
+                "description": p.metadata.get("description", ""),
+            }
             for p in prompts
         ]
         print(json.dumps(rows, indent=2))
@@ -74,7 +91,11 @@ def list_prompts(as_json: Annotated[bool, typer.Option("--json", help="Machine-r
     for p in prompts:
         mark = "*" if newest[p.name] == p.version else ""
         table.add_row(
-            p.name, f"v{p.version}{mark}", p.hash[7:19], p.role, p.output_schema,
+            p.name,
+            f"v{p.version}{mark}",
+            p.hash[7:19],
+            p.role,
+            p.output_schema,
             "yes" if locked.get(p.ref) == p.hash else "[red]NO[/]",
         )
     Console(width=max(console.width, 130)).print(table)
