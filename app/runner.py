@@ -17,6 +17,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 
 from app.runs import RunRecord, RunRegistry
+from app.tracing import run_trace, trace_attributes
 from graphs.draft.context import DraftServices
 from graphs.draft.graph import compile_graph
 from graphs.draft.state import DraftState
@@ -166,9 +167,11 @@ class DraftRunner:
         return self._drive(run_id, None)
 
     def _drive(self, run_id: str, graph_input: Any) -> RunView:
+        record = self.registry.get(run_id)
         self.registry.update(run_id, status="running")
         try:
-            self.graph.invoke(graph_input, self._config(run_id), context=self.services)
+            with run_trace(run_id, **trace_attributes(record, graph_input)):
+                self.graph.invoke(graph_input, self._config(run_id), context=self.services)
         except Exception as exc:
             message = f"{type(exc).__name__}: {exc}"
             self.registry.update(run_id, status="failed", error=message[:2000])
