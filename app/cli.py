@@ -287,6 +287,10 @@ from app.cli_prompts import app as prompts_app  # noqa: E402
 
 app.add_typer(prompts_app, name="prompts")
 
+from app.cli_stats import stats as _stats_command  # noqa: E402
+
+app.command("stats")(_stats_command)
+
 
 @llm_app.command("profiles")
 def llm_profiles() -> None:
