@@ -161,7 +161,8 @@ def ragas_non_llm(samples: Sequence[Mapping[str, Any]]) -> list[dict[str, float]
                 for i in indexes
             ]
         )
-        frame = evaluate(  # type: ignore[union-attr]dataset, metrics=metrics, show_progress=False, raise_exceptions=True).to_pandas()
+        result = evaluate(dataset, metrics=metrics, show_progress=False, raise_exceptions=True)
+        frame = result.to_pandas()  # type: ignore[union-attr]
         names = [m.name for m in metrics]
         for row, index in enumerate(indexes):
             results[index] = {name: float(frame.iloc[row][name]) for name in names}
