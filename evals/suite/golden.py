@@ -54,13 +54,11 @@ def load_briefs(path: Path = GOLDEN) -> list[Brief]:
 
 
 def ci_draft_briefs(briefs: list[Brief]) -> list[Brief]:
-    """One brief per channel, languages alternating, different products: small enough for CI."""
+    """Two short drafts, one per language: the embedded SmolLM2 needs minutes per draft on 2 busy
+    cores, and the CI gate must finish in 5. Retrieval still covers all briefs and channels."""
     wanted = [
-        ("lum-th-200", "product_description", "de"),
         ("lum-lb-9", "ad_copy", "en"),
-        ("lum-sn-5", "crm_email", "de"),
-        ("lum-hb-1", "landing_page", "en"),
-        ("lum-ds-2", "seo_article", "de"),
+        ("lum-th-200", "ad_copy", "de"),
     ]
     ids = {f"{p}-{c}-{lang}" for p, c, lang in wanted}
     return [b for b in briefs if b.id in ids]

@@ -36,7 +36,7 @@ REPO_CACHE = Path(".copydesk") / "cache" / "vectors.sqlite"
 TOP_K = 6
 SUBSETS: dict[str, dict[str, Any]] = {
     # drafts, XQuAD paragraph pool per language, QA questions per mode
-    "ci": {"drafts": "ci", "pool": 12, "qa_per_mode": 3},
+    "ci": {"drafts": "ci", "pool": 12, "qa_per_mode": 2},
     "full": {"drafts": "all", "pool": 48, "qa_per_mode": 12},
 }
 EXCLUDED_DOC_TYPES = {"guidelines", "readme"}

@@ -35,7 +35,7 @@ def test_golden_set_covers_channels_languages_and_real_documents() -> None:
         assert brief.required_facts and brief.forbidden_claims and brief.expected_documents
         assert set(brief.expected_documents) <= ids, brief.id
     subset = ci_draft_briefs(briefs)
-    assert {b.channel for b in subset} == set(CHANNELS) and {b.language for b in subset} == {"de", "en"}
+    assert len(subset) == 2 and {b.language for b in subset} == {"de", "en"}
 
 
 def test_required_facts_are_really_in_the_expected_documents() -> None:
