@@ -113,6 +113,7 @@ def suite(
     judge_model: str = typer.Option("judge", help="Model name at the judge endpoint."),
     out: str = typer.Option(".copydesk/eval", help="Folder for results.json, report.md and the plots."),
     gate: bool = typer.Option(True, help="Exit 1 when a gated metric regressed beyond its tolerance."),
+    max_drafts: int = typer.Option(0, help="Draft at most N briefs (spread over channels/languages); 0 = all."),
 ) -> None:
     """Golden-set evaluation: RAGAS (non-LLM; judge metrics with --judge) and copydesk's own metrics."""
     from pathlib import Path
@@ -121,7 +122,11 @@ def suite(
     from evals.suite.report import write_reports
     from evals.suite.runner import SuiteConfig, run_suite
 
-    results = run_suite(SuiteConfig(subset=subset, judge_url=judge or None, judge_model=judge_model, log=typer.echo))
+    results = run_suite(
+        SuiteConfig(
+            subset=subset, judge_url=judge or None, judge_model=judge_model, max_drafts=max_drafts, log=typer.echo
+        )
+    )
     baseline = load_baseline(subset)
     findings = check(results["summary"], baseline, load_thresholds()) if gate else []
     report = write_reports(results, baseline, findings, Path(out) / subset)

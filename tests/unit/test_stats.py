@@ -106,3 +106,25 @@ def test_router_json_and_page() -> None:
     page = client.get("/ops/stats")
     assert page.status_code == 200 and "Runs per status" in page.text and "write_draft" in page.text
     assert client.get("/v1/stats?since=soon").status_code == 422
+
+
+def test_stats_over_real_runs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.stats import collect
+    from tests.fakes import ScriptedLLM
+    from tests.unit.graph_support import QUERY_PLAN, GraphHarness, draft_with
+
+    harness = GraphHarness(
+        tmp_path,
+        ScriptedLLM({"rewrite": [QUERY_PLAN, QUERY_PLAN], "draft": [draft_with("49.90")] * 2}),
+        max_revisions=0,
+    )
+    try:
+        first = harness.runner.start("Ad for the Acme Kettle K1.", channel="ad_copy", language="en")
+        harness.runner.start("Mail about the Acme Kettle K1.", channel="crm_email", language="en")
+        harness.runner.resume(first.run_id, {"action": "reject", "feedback": "no"})
+        stats = collect(harness.runner)
+    finally:
+        harness.close()
+    assert stats.runs == 2 and stats.runs_by_status == {"awaiting_review": 1, "rejected": 1}
+    assert stats.latency_by_node["write_draft"].count == 2 and stats.latency_by_node["guard"].p95_ms is not None
+    assert stats.runs_without_call_records == 2  # the scripted model records no llm_calls
