@@ -23,6 +23,7 @@ from app.runner import DraftRunner, RunError
 from app.runs import RunRegistry
 from app.services import LazyLLM, build_ingest_pipeline, build_services, close_services
 from app.settings import Settings
+from app.tracing import score_run, setup_tracing, shutdown_tracing
 from evals.suite import metrics as m
 from evals.suite.golden import Brief, QAItem, ci_draft_briefs, load_briefs, load_xquad
 from prompts import load_prompt
@@ -202,6 +203,10 @@ def draft_rows(runner: DraftRunner, services: Any, briefs: Sequence[Brief], log:
             f"  draft {index}/{len(briefs)} {brief.id}: {seconds:.1f}s, status {row['status']}, "
             f"facts {row['fact_coverage']}, schema {'ok' if not problems else problems[0]}"
         )
+        if view is not None:  # evaluation results as scores on the run's Langfuse trace (no-op when off)
+            for name in ("fact_coverage", "banned_claim_rate", "pii_leak_rate", "schema_valid", "grounding_rate"):
+                if row.get(name) is not None:
+                    score_run(view.run_id, f"eval.{name}", float(row[name]), comment=brief.id)
         rows.append(row)
     scores = m.ragas_non_llm(
         [{k: r[k] for k in ("retrieved_context_ids", "reference_context_ids")} | {"user_input": r["id"]} for r in rows]
@@ -342,8 +347,13 @@ def run_suite(config: SuiteConfig) -> dict[str, Any]:
             vector_cache=config.vector_cache.resolve(),
             max_revisions=0,
             embedded_llm_port=_free_port(),
+            # one thread: on an oversubscribed machine llama.cpp's second thread mostly spins;
+            # a generous timeout: a slow CI runner should give low figures, not failed drafts
+            embedded_llm_threads=1,
+            llm_timeout_s=600.0,
         )
         services = build_services(settings)
+        setup_tracing(settings)  # with COPYDESK_LANGFUSE_* set, suite runs are traced and scored
         try:
             report = build_ingest_pipeline(settings, services.store, services.embedder).ingest(DEMO_CORPUS)
             log(
@@ -374,6 +384,7 @@ def run_suite(config: SuiteConfig) -> dict[str, Any]:
                 for name in ("faithfulness", "answer_relevancy", "factual_correctness"):
                     judge[f"judge.{name}"] = _mean([s.get(name) for s in scored])
         finally:
+            shutdown_tracing()
             close_services(services)
     for d in drafts:
         d.pop("retrieved_contexts", None)
@@ -381,7 +392,13 @@ def run_suite(config: SuiteConfig) -> dict[str, Any]:
     return {
         "subset": config.subset,
         "wall_s": time.perf_counter() - started,
-        "counts": {"briefs": len(briefs), "drafts": len(drafts), "qa": len(qa), "xquad": bool(items)},
+        "counts": {
+            "briefs": len(briefs),
+            "drafts": len(drafts),
+            "qa": len(qa),
+            "xquad": bool(items),
+            "max_drafts": config.max_drafts,
+        },
         "summary": summary,
         "breakdown": breakdown(drafts, retrieval),
         "retrieval": retrieval,
