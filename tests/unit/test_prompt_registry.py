@@ -75,7 +75,7 @@ def test_a_new_version_must_be_pinned_and_old_ones_stay(tmp_path: Path) -> None:
 def test_every_prompt_has_role_schema_and_hash() -> None:
     for prompt in all_prompts():
         assert prompt.hash.startswith("sha256:") and len(prompt.hash) == 71
-        assert prompt.role in {"draft", "rewrite", "judge"}
+        assert prompt.role in {"draft", "rewrite", "judge", "qa"}
         assert prompt.output_schema
 
 
