@@ -26,7 +26,12 @@ def _plots(results: dict[str, Any], baseline: dict[str, float], out: Path) -> li
     import matplotlib.pyplot as plt
 
     files = []
-    summary = {k: v for k, v in results["summary"].items() if v is not None and 0.0 <= v <= 1.0}
+    units = ("_ms", "latency", "cost", "tokens")  # not rates: kept out of the 0..1 bar chart
+    summary = {
+        k: v
+        for k, v in results["summary"].items()
+        if v is not None and 0.0 <= v <= 1.0 and not any(u in k for u in units)
+    }
     names = sorted(summary)
     fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(names))))
     ys = range(len(names))
