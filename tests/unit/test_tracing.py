@@ -299,3 +299,51 @@ def test_a_langfuse_server_that_is_down_never_blocks_a_run(
     started = time.perf_counter()
     tracing.shutdown_tracing()  # bounded: the process may exit even though nothing was delivered
     assert time.perf_counter() - started < 3.0
+
+
+def test_generations_read_llm_call_records_when_nodes_provide_them(
+    captured: tuple[Captured, str], model_url: str
+) -> None:
+    """Contract 4: a node's ``llm_calls`` records win over the client's own usage (cost, cache hit, prompt)."""
+    box, url = captured
+    assert tracing.setup_tracing(_settings(url))
+    client = LLMClient([Endpoint(model_url, dialect="json_schema")], "scripted-7b")
+    record = {
+        "task": "draft",
+        "endpoint": "vllm-a",
+        "model": "qwen-32b-awq",
+        "prompt_ref": "draft/seo_article@v1",
+        "prompt_tokens": 1000,
+        "completion_tokens": 200,
+        "latency_ms": 812.0,
+        "cost_usd": 0.0042,
+        "cache_hit": True,
+        "attempts": 1,
+        "error": None,
+    }
+
+    def write_draft(state: dict[str, Any]) -> dict[str, Any]:
+        client.chat([{"role": "user", "content": "Rewrite: QueryPlan"}], task="draft")
+        return {"llm_calls": [record]}
+
+    def fact_check(state: dict[str, Any]) -> dict[str, Any]:  # records without a client call
+        return {"llm_calls": [{**record, "task": "judge", "prompt_ref": "factcheck/entailment@v1", "cost_usd": 0.001}]}
+
+    with tracing.run_trace("run-records", action="start", campaign_id="c1"):
+        node_tracing.traced(write_draft)({"run_id": "run-records"})
+        node_tracing.traced(fact_check)({"run_id": "run-records"})
+    assert tracing.flush_tracing(10)
+    generations = {
+        s["name"]: s["attributes"]
+        for s in box.spans
+        if s["attributes"].get("langfuse.observation.type") == "generation"
+    }
+    draft = generations["llm.draft"]
+    assert draft["langfuse.observation.model.name"] == "qwen-32b-awq"
+    assert json.loads(draft["langfuse.observation.usage_details"]) == {"input": 1000, "output": 200, "total": 1200}
+    assert json.loads(draft["langfuse.observation.cost_details"]) == {"total": 0.0042}
+    assert draft["langfuse.observation.prompt.name"] == "draft/seo_article"
+    assert draft["langfuse.observation.prompt.version"] == 1
+    assert json.loads(draft["langfuse.observation.metadata.cache_hit"]) is True
+    judge = generations["llm.judge"]
+    assert judge["langfuse.observation.prompt.name"] == "factcheck/entailment"
