@@ -228,7 +228,7 @@ BANNED = {
 }
 
 # Briefs beyond one product: FAQ and support documents, company facts.
-EXTRA = [
+EXTRA: list[dict[str, Any]] = [
     {
         "id": "faq-warranty-en",
         "language": "en",
