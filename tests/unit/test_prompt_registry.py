@@ -144,3 +144,28 @@ def test_load_prompt_from_other_root(tmp_path: Path) -> None:
     assert prompt.render_text(who="you") == "Hi you" and prompt.role == "draft"
     assert available_prompts(root) == {"x/a": [1]}
     assert prompts.parse_ref("x/a@v1") == ("x/a", 1)
+
+
+def test_runs_record_prompt_ref_and_hash_in_state_review_and_published_output(tmp_path: Path) -> None:
+    import json
+
+    from tests.fakes import ScriptedLLM
+    from tests.unit.graph_support import QUERY_PLAN, GraphHarness, draft_with
+
+    harness = GraphHarness(tmp_path, ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]}))
+    try:
+        view = harness.runner.start("Ad for the Acme Kettle K1.", channel="ad_copy", language="en")
+        current = load_prompt("draft/ad_copy")
+        assert view.state["prompt_ref"] == current.ref and view.state["prompt_hash"] == current.hash
+        assert view.state["prompts_used"] == {
+            current.ref: current.hash,
+            "rewrite/queries@v1": load_prompt("rewrite/queries", 1).hash,
+        }
+        assert current.record() in view.review["prompts"]
+        published = harness.runner.resume(view.run_id, {"action": "approve"})
+    finally:
+        harness.close()
+    assert published.status == "published", published.review and published.review.get("message")
+    saved = json.loads(Path(published.published["draft"]).read_text(encoding="utf-8"))
+    assert saved["prompt"] == current.ref and saved["prompt_hash"] == current.hash
+    assert current.record() in saved["prompts"]
