@@ -27,6 +27,7 @@ from app.published import published_router
 from app.routers import audit, campaigns, health, runs, session
 from app.routers.run_control import build_router as run_control_router
 from app.routers.schemas import CampaignOut, CampaignRequest, NewRun, RunOut, RunRequest
+from app.routers.stats import build_router as stats_router
 from app.runner import DraftRunner
 from app.security import SecurityMiddleware
 from app.settings import Settings, get_settings
@@ -118,6 +119,7 @@ def create_app(
     app.include_router(editor_router(runner, worker), max_body_size=settings.max_form_bytes)
     app.include_router(published_router(runner))
     app.include_router(run_control_router(runner, worker))
+    app.include_router(stats_router(runner))
     return app
 
 

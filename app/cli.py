@@ -325,6 +325,14 @@ from app.cli_keys import keys_app  # noqa: E402  (issue 10)
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 
+from app.cli_prompts import app as prompts_app  # noqa: E402
+
+app.add_typer(prompts_app, name="prompts")
+
+from app.cli_stats import stats as _stats_command  # noqa: E402
+
+app.command("stats")(_stats_command)
+
 
 @llm_app.command("profiles")
 def llm_profiles() -> None:
@@ -373,3 +381,7 @@ def _mount_plugins() -> None:
 def main() -> None:
     _mount_plugins()
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -36,6 +36,7 @@ from app import audit as audit_log
 from app.audit import AuditLog
 from app.run_status import RunStatus, refusal
 from app.runs import RunRecord, RunRegistry
+from app.tracing import run_trace, trace_attributes
 from graphs.draft.context import DraftServices
 from graphs.draft.graph import compile_graph
 from graphs.draft.nodes.review import copydesk_payload
@@ -406,6 +407,7 @@ class DraftRunner:
         run), the editor's pending decision, or nothing (continue after a crash or a failure).
         Returns the run as it stands; does nothing if another worker holds it.
         """
+        before = self.registry.get(run_id)  # for the trace: queued fresh, resumed or retried
         if not self.registry.claim(run_id, self.owner, self.lease_s):
             return self.get(run_id)
         self._driving.add(run_id)
@@ -413,12 +415,13 @@ class DraftRunner:
         with self._heartbeat:
             try:
                 graph_input = self._next_input(run_id)
-                for _ in self.graph.stream(
-                    graph_input, self._config(run_id), context=self.services, stream_mode="updates"
-                ):
-                    if self._status(run_id) != RunStatus.RUNNING:  # cancelled meanwhile
-                        log.info("run %s stopped: %s", run_id, self._status(run_id))
-                        return self.get(run_id)
+                with run_trace(run_id, **trace_attributes(before, graph_input)):  # one trace per run, resumed too
+                    for _ in self.graph.stream(
+                        graph_input, self._config(run_id), context=self.services, stream_mode="updates"
+                    ):
+                        if self._status(run_id) != RunStatus.RUNNING:  # cancelled meanwhile
+                            log.info("run %s stopped: %s", run_id, self._status(run_id))
+                            return self.get(run_id)
             except Exception as exc:
                 message = self._scrub_message(run_id, f"{type(exc).__name__}: {exc}")[:2000]
                 if self.registry.transition(

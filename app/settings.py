@@ -152,6 +152,19 @@ class Settings(BaseSettings):
     langfuse_secret_key: str | None = Field(None, description="Langfuse secret key.")
     langfuse_host: str | None = Field(None, description="Langfuse host URL.")
 
+    # --- Observability and evaluation (issue 12) ---
+    langfuse_timeout_s: float = Field(2.0, description="HTTP timeout of each Langfuse export (background).")
+    langfuse_flush_interval_s: float = Field(2.0, description="How often spans and scores are sent to Langfuse.")
+    langfuse_shutdown_timeout_s: float = Field(3.0, description="Longest wait for the last flush at exit.")
+    langfuse_environment: str | None = Field(None, description="Langfuse environment label (e.g. production).")
+    langfuse_capture_text: bool = Field(
+        False, description="Send prompts and completions (masked) to Langfuse; off: ids and counts only."
+    )
+    llm_prices: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description='USD per million tokens per model, e.g. {"qwen-32b-awq": {"input": 0.2, "output": 0.6}}.',
+    )
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"

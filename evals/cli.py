@@ -104,3 +104,57 @@ def demo(
     from evals.demo_bench import main
 
     raise typer.Exit(main(Path(warm_cache) if warm_cache else None, draft=draft))
+
+
+@app.command("suite")
+def suite(
+    subset: str = typer.Option("ci", help="ci (the CI gate, ~minutes) or full (every golden brief drafted)."),
+    judge: str = typer.Option("", help="OpenAI-compatible judge URL: adds faithfulness, relevancy, correctness."),
+    judge_model: str = typer.Option("judge", help="Model name at the judge endpoint."),
+    out: str = typer.Option(".copydesk/eval", help="Folder for results.json, report.md and the plots."),
+    gate: bool = typer.Option(True, help="Exit 1 when a gated metric regressed beyond its tolerance."),
+    max_drafts: int = typer.Option(0, help="Draft at most N briefs (spread over channels/languages); 0 = all."),
+) -> None:
+    """Golden-set evaluation: RAGAS (non-LLM; judge metrics with --judge) and copydesk's own metrics."""
+    from pathlib import Path
+
+    from evals.suite.gate import check, diff_text, load_baseline, load_thresholds
+    from evals.suite.report import write_reports
+    from evals.suite.runner import SuiteConfig, run_suite
+
+    results = run_suite(
+        SuiteConfig(
+            subset=subset, judge_url=judge or None, judge_model=judge_model, max_drafts=max_drafts, log=typer.echo
+        )
+    )
+    baseline = load_baseline(subset)
+    findings = check(results["summary"], baseline, load_thresholds()) if gate else []
+    report = write_reports(results, baseline, findings, Path(out) / subset)
+    typer.echo(diff_text(findings))
+    typer.echo(f"wall time {results['wall_s']:.0f} s; report: {report}")
+    raise typer.Exit(1 if any(not f.ok for f in findings) else 0)
+
+
+@app.command("baseline")
+def baseline(
+    update: bool = typer.Option(False, "--update", help="Record the figures of a fresh run as the new baseline."),
+    subset: str = typer.Option("ci", help="Which subset's baseline."),
+    from_results: str = typer.Option("", help="Use this results.json instead of running the suite again."),
+) -> None:
+    """Show the stored baseline, or record a new one on purpose with --update."""
+    import json
+    from pathlib import Path
+
+    from evals.suite.gate import load_baseline, write_baseline
+
+    if not update:
+        typer.echo(json.dumps(load_baseline(subset), indent=2, sort_keys=True) or "no baseline")
+        return
+    if from_results:
+        results = json.loads(Path(from_results).read_text(encoding="utf-8"))
+    else:
+        from evals.suite.runner import SuiteConfig, run_suite
+
+        results = run_suite(SuiteConfig(subset=subset, log=typer.echo))
+    path = write_baseline(subset, results)
+    typer.echo(f"baseline for {subset} written to {path}; commit it with the change that moved the figures")

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import httpx
 from opentelemetry import trace
 
+from serving.observe import call_started
+
 JsonDialect = Literal["json_schema", "json_object"]
 
 _tracer = trace.get_tracer("copydesk.serving")
@@ -104,6 +106,7 @@ class LLMClient:
         """
         model = self.model_for(task)
         errors: list[str] = []
+        finish = call_started(task, model, messages)  # tracing hook (serving.observe)
         with _tracer.start_as_current_span("llm.chat") as span:
             span.set_attribute("copydesk.task", task)
             span.set_attribute("gen_ai.request.model", model)
@@ -127,15 +130,19 @@ class LLMClient:
                                 "json_object" if endpoint.dialect == "json_schema" else "json_schema"
                             )
                             continue
+                        finish(None, exc)
                         raise
                     except (httpx.HTTPError, _ServerError) as exc:
                         errors.append(f"{endpoint.label()}: {exc}")
                         break
                     span.set_attribute("copydesk.endpoint", endpoint.label())
                     span.set_attribute("gen_ai.usage.output_tokens", result.usage.get("completion_tokens", 0))
+                    finish(result, None)
                     return result
             span.set_attribute("error", True)
-        raise LLMUnavailableError("no LLM endpoint answered: " + "; ".join(errors))
+        unavailable = LLMUnavailableError("no LLM endpoint answered: " + "; ".join(errors))
+        finish(None, unavailable)
+        raise unavailable
 
     def _post(self, endpoint: Endpoint, payload: dict[str, Any]) -> ChatResult:
         started = time.monotonic()

@@ -14,6 +14,12 @@ from typing import Annotated, Any, Literal
 # cannot describe typing.TypedDict.
 from typing_extensions import TypedDict
 
+
+def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    """Reducer for maps that grow over a run (e.g. every prompt used, by ref)."""
+    return {**(left or {}), **(right or {})}
+
+
 # Every status a run can have. The graph itself only ever writes "running", "published" and
 # "rejected"; the rest belong to whoever drives it. The transitions between them live in
 # app/run_status.py (graphs never import app), which checks at import time that its enum
@@ -45,6 +51,8 @@ class DraftState(DraftInput, total=False):
     dropped_sources: list[dict[str, Any]]
     draft: dict[str, Any]
     prompt_ref: str
+    prompt_hash: str
+    prompts_used: Annotated[dict[str, str], merge_dicts]  # {"draft/seo_article@v2": "sha256:..."}
     verdicts: list[dict[str, Any]]
     guard_findings: list[dict[str, Any]]
     pii_findings: list[dict[str, Any]]

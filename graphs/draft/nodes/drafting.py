@@ -66,6 +66,8 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
     return {
         "draft": draft.model_dump(),
         "prompt_ref": prompt.ref,
+        "prompt_hash": prompt.hash,
+        "prompts_used": {prompt.ref: prompt.hash},
         "decision": {},
         "events": [
             event("write_draft", revision=state.get("revision", 0), claims=len(draft.claims), prompt=prompt.ref)

@@ -57,7 +57,11 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
     if product:
         queries.append(f"{product} {brief}")
     unique = list(dict.fromkeys(q.strip() for q in queries if q and q.strip()))
-    return {"queries": unique, "events": [event("rewrite_queries", queries=len(unique), **note)]}
+    return {
+        "queries": unique,
+        "prompts_used": {prompt.ref: prompt.hash},
+        "events": [event("rewrite_queries", queries=len(unique), **note)],
+    }
 
 
 def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:

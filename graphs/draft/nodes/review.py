@@ -23,6 +23,7 @@ from graphs.draft.context import DraftServices, services_of
 from graphs.draft.nodes.checks import blocking_problems
 from graphs.draft.nodes.common import event
 from graphs.draft.state import DraftState
+from prompts import used_prompt_records
 from tools.content import DraftContent
 from tools.render import SourceRef, publish
 
@@ -59,6 +60,7 @@ def review_payload(state: DraftState) -> dict[str, Any]:
         "revision": state.get("revision", 0),
         "blocking": blocking_problems(state),
         "message": state.get("review_message", ""),
+        "prompts": used_prompt_records(state),
     }
 
 
@@ -198,7 +200,12 @@ def publish_draft(state: DraftState, runtime: Runtime[DraftServices], config: Ru
         run_id=run_id,
         out_dir=services.options.output_dir,
         product_ids=[str(state["product_id"])] if state.get("product_id") else None,
-        extra={"verdicts": state.get("verdicts") or [], "prompt": state.get("prompt_ref")},
+        extra={
+            "verdicts": state.get("verdicts") or [],
+            "prompt": state.get("prompt_ref"),
+            "prompt_hash": state.get("prompt_hash"),
+            "prompts": used_prompt_records(state),
+        },
     )
     return {
         "status": "published",
