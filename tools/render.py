@@ -19,8 +19,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from tools.content import DraftContent
+from tools.textnorm import fold_text
 
 _CITATION = re.compile(r"\[(S\d+)\]")
+_CITATION_GROUP = re.compile(r"\s*\[\s*S\d+(?:\s*[,;]\s*S\d+)*\s*\]")
 
 _TEMPLATE = """<!DOCTYPE html>
 <html lang="{{ language }}">
@@ -33,7 +35,7 @@ _TEMPLATE = """<!DOCTYPE html>
 </head>
 <body>
 <article data-channel="{{ channel }}" data-run="{{ run_id }}">
-<h1>{{ draft.title }}</h1>
+<h1>{{ title }}</h1>
 {% for section in sections %}<section>
 <h2>{{ section.heading }}</h2>
 <p>{{ section.body }}</p>
@@ -41,7 +43,7 @@ _TEMPLATE = """<!DOCTYPE html>
 {% endfor %}<footer>
 <h2>{{ "Quellen" if language == "de" else "Sources" }}</h2>
 <ol class="sources">
-{% for source in sources %}<li id="src-{{ source.label }}" data-chunk-id="{{ source.chunk_id }}" data-document-id="{{ source.document_id }}">{{ source.title }}{% if source.heading %} – {{ source.heading }}{% endif %} <code>{{ source.chunk_id }}</code></li>
+{% for source in sources %}<li id="src-{{ source.label }}" data-chunk-id="{{ source.chunk_id }}" data-document-id="{{ source.document_id }}">{{ source_name(source) }} <code>{{ source.chunk_id }}</code></li>
 {% endfor %}</ol>
 </footer>
 </article>
@@ -124,6 +126,48 @@ def build_jsonld(
     return data
 
 
+def source_name(source: SourceRef) -> str:
+    """"Title – heading" without repeating parts: a heading path usually starts with the page's H1,
+    which is the title again ("Thermo 200 – Thermostat – Thermo 200 – Thermostat > Overview")."""
+    parts: list[str] = []
+    for piece in [source.title, *source.heading.split(" > ")]:
+        piece = piece.strip()
+        key = fold_text(piece)
+        if not piece or any(key == fold_text(p) or key in fold_text(p) for p in parts):
+            continue
+        parts.append(piece)
+    return " – ".join(parts)
+
+
+def _with_sentence_citations(text: str, field: str, sentences: list[dict[str, Any]]) -> str:
+    """``text`` with the model's markers replaced by each sentence's checked citations.
+
+    The fact-check decides what a sentence cites (corrected where the model cited the
+    wrong source); a sentence that is not supported cites nothing.
+    """
+    own = sorted((s for s in sentences if s.get("field") == field), key=lambda s: s["start"])
+    if not own:
+        return text
+    out: list[str] = []
+    cursor = 0
+    for sentence in own:
+        start, end = int(sentence["start"]), int(sentence["end"])
+        if start < cursor or end > len(text):
+            return text  # offsets do not fit this text (edited after the check): keep its own markers
+        out.append(text[cursor:start])
+        body = _CITATION_GROUP.sub("", text[start:end]).rstrip()
+        labels = sentence.get("citations") or [] if sentence.get("verdict") == "supported" else []
+        markers = "".join(f"[{label}]" for label in labels)
+        if markers and body and body[-1] in ".!?:;":
+            body = f"{body[:-1].rstrip()} {markers}{body[-1]}"  # "… EUR 59.90 [S2]."
+        elif markers:
+            body = f"{body} {markers}"
+        out.append(body)
+        cursor = end
+    out.append(_CITATION_GROUP.sub("", text[cursor:]))
+    return "".join(out)
+
+
 def render_html(
     draft: DraftContent,
     *,
@@ -132,18 +176,44 @@ def render_html(
     sources: list[SourceRef],
     run_id: str,
     jsonld: dict[str, Any],
+    sentences: list[dict[str, Any]] | None = None,
 ) -> str:
-    """The publishable page. Only sources actually cited are numbered and listed."""
-    used = {label for sec in draft.sections for label in _CITATION.findall(sec.body)}
-    used |= {label for claim in draft.claims for label in claim.sources}
-    cited = [s for s in sources if s.label in used] or sources
+    """The publishable page: inline numbered citations per sentence, and exactly the cited sources.
+
+    With ``sentences`` (the fact-check's verdicts) each supported sentence cites the
+    source that supports it; without them the model's own ``[S1]`` markers are used.
+    """
+    title = draft.title
+    bodies = [(s.heading, s.body) for s in draft.sections]
+    if sentences:
+        title = _with_sentence_citations(draft.title, "title", sentences)
+        bodies = [
+            (
+                _with_sentence_citations(s.heading, f"sections[{i}].heading", sentences),
+                _with_sentence_citations(s.body, f"sections[{i}].body", sentences),
+            )
+            for i, s in enumerate(draft.sections)
+        ]
+    known = {s.label for s in sources}
+    order: list[str] = []
+    for text in [title, *(part for pair in bodies for part in pair)]:
+        for label in _CITATION.findall(text):
+            if label in known and label not in order:
+                order.append(label)
+    if not sentences and not order:
+        order = [label for claim in draft.claims for label in claim.sources if label in known]
+        order = list(dict.fromkeys(order))
+    by_label = {s.label: s for s in sources}
+    cited = [by_label[label] for label in order]
     numbers = {s.label: i + 1 for i, s in enumerate(cited)}
-    sections = [{"heading": s.heading, "body": _cite(s.body, numbers)} for s in draft.sections]
+    sections = [{"heading": _cite(h, numbers), "body": _cite(b, numbers)} for h, b in bodies]
     jsonld_text = json.dumps(jsonld, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
     return _ENV.from_string(_TEMPLATE).render(
         draft=draft,
+        title=_cite(title, numbers),
         sections=sections,
         sources=cited,
+        source_name=source_name,
         channel=channel,
         language=language,
         run_id=run_id,
@@ -161,19 +231,33 @@ def publish(
     out_dir: Path,
     product_ids: list[str] | None = None,
     extra: dict[str, Any] | None = None,
+    sentences: list[dict[str, Any]] | None = None,
 ) -> PublishedFiles:
     """Write ``index.html``, ``content.jsonld`` and ``draft.json`` under ``out_dir/run_id``."""
     target = out_dir / run_id
     target.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
+    if sentences:
+        cited = {label for s in sentences if s.get("verdict") == "supported" for label in s.get("citations") or []}
+        listed = [s for s in sources if s.label in cited]
+    else:
+        listed = sources
     jsonld = build_jsonld(
-        draft, channel=channel, language=language, sources=sources, published_at=now, product_ids=product_ids
+        draft, channel=channel, language=language, sources=listed, published_at=now, product_ids=product_ids
     )
     html_path = target / "index.html"
     jsonld_path = target / "content.jsonld"
     draft_path = target / "draft.json"
     html_path.write_text(
-        render_html(draft, channel=channel, language=language, sources=sources, run_id=run_id, jsonld=jsonld),
+        render_html(
+            draft,
+            channel=channel,
+            language=language,
+            sources=sources,
+            run_id=run_id,
+            jsonld=jsonld,
+            sentences=sentences,
+        ),
         encoding="utf-8",
     )
     jsonld_path.write_text(json.dumps(jsonld, ensure_ascii=False, indent=2), encoding="utf-8")

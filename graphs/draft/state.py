@@ -37,7 +37,8 @@ class DraftState(DraftInput, total=False):
     dropped_sources: list[dict[str, Any]]
     draft: dict[str, Any]
     prompt_ref: str
-    verdicts: list[dict[str, Any]]
+    verdicts: list[dict[str, Any]]  # legacy claim-level verdicts (no longer written; read `sentences`)
+    sentences: list[dict[str, Any]]  # one verdict per published sentence (COORDINATION contract 1)
     guard_findings: list[dict[str, Any]]
     pii_findings: list[dict[str, Any]]
     revision: int

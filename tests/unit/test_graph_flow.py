@@ -35,7 +35,9 @@ def test_approve_publishes_html_with_citations(harness_factory) -> None:
     harness = harness_factory({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]})
     view = harness.runner.start(BRIEF, channel="product_description", language="en")
     assert view.status == "awaiting_review"
-    assert [v["verdict"] for v in view.review["verdicts"]] == ["supported"]
+    verdicts = {s["field"]: s["verdict"] for s in view.review["sentences"]}
+    assert verdicts["sections[0].body"] == "supported"
+    assert set(verdicts.values()) <= {"supported", "no_claim"}
     assert view.review["blocking"] == []
     cited_chunk = view.review["sources"][0]["chunk_id"]
     assert cited_chunk.startswith("kettle-k1-en::")
@@ -73,7 +75,8 @@ def test_fact_check_failure_goes_back_to_the_writer_with_the_reason(harness_fact
     view = harness.runner.start(BRIEF, channel="product_description", language="en")
     assert view.status == "awaiting_review"
     assert view.review["revision"] == 1
-    assert [v["verdict"] for v in view.review["verdicts"]] == ["supported"]
+    body = [s for s in view.review["sentences"] if s["field"] == "sections[0].body"]
+    assert [s["verdict"] for s in body] == ["supported"]
     second_prompt = harness.services.llm.prompts_for("draft")[1]
     assert "39.90" in second_prompt and ("not_found" in second_prompt or "contradicted" in second_prompt)
 
@@ -157,7 +160,7 @@ def test_a_run_whose_process_died_mid_run_continues_on_retry(tmp_path: Path) -> 
     harness = GraphHarness(tmp_path, ScriptedLLM(script))
     try:
         killer = {"calls": 0}
-        original = harness.services.fact_checker.check
+        original = harness.services.store.get_chunks
 
         def dies_once(*args, **kwargs):  # type: ignore[no-untyped-def]
             killer["calls"] += 1
@@ -165,7 +168,8 @@ def test_a_run_whose_process_died_mid_run_continues_on_retry(tmp_path: Path) -> 
                 raise KeyboardInterrupt  # what a killed process looks like: no error is recorded
             return original(*args, **kwargs)
 
-        harness.services.fact_checker.check = dies_once  # type: ignore[method-assign]
+        # The fact-check reads the run's source chunks from the store: die there, mid-run.
+        harness.services.store.get_chunks = dies_once  # type: ignore[method-assign]
         with pytest.raises(KeyboardInterrupt):
             harness.runner.start(BRIEF, channel="product_description", language="en", run_id="crashed")
         assert harness.runner.get("crashed").status == "running"

@@ -35,10 +35,11 @@ class Name:
     end: int
     surface: str
     kind: str  # "product" (known), "code" (shape), "ip rating", "energy class"
+    canonical: str = ""  # the known name a short form stands for ("Thermo 200" → "Lumora Thermo 200")
 
     @property
     def key(self) -> str:
-        return normalise_name(self.surface)
+        return normalise_name(self.canonical or self.surface)
 
 
 def normalise_name(text: str) -> str:
@@ -59,6 +60,20 @@ def _families(known: Iterable[str]) -> list[re.Pattern[str]]:
     ]
 
 
+def _aliases(known: Iterable[str]) -> list[tuple[str, str]]:
+    """(how a text may write it, the known name): the name itself, and without the brand word
+    when what remains is still a model name ("Lumora Thermo 200" → "Thermo 200")."""
+    out: dict[str, str] = {}
+    for name in (n.strip() for n in known if n.strip()):
+        out.setdefault(name, name)
+        words = name.split()
+        if len(words) >= 3 or (len(words) == 2 and any(ch.isdigit() for ch in words[1])):
+            tail = " ".join(words[1:])
+            if any(ch.isdigit() for ch in tail):
+                out.setdefault(tail, name)
+    return list(out.items())
+
+
 def _quantity_spans(text: str) -> list[tuple[int, int]]:
     return [(q.start, q.end) for q in find_quantities(text)]
 
@@ -77,11 +92,11 @@ def find_names(text: str, known: Iterable[str] = ()) -> list[Name]:
     for match in _IP.finditer(text):
         names.append(Name(match.start(), match.end(), match.group(0).upper().replace(" ", ""), "ip rating"))
         taken.append(match.span())
-    for name in sorted({n for n in known if n.strip()}, key=len, reverse=True):
-        pattern = r"(?<![\w])" + r"[\s-]?".join(re.escape(ch) for ch in normalise_name(name)) + r"(?![\w])"
+    for alias, name in sorted(_aliases(known), key=lambda pair: len(pair[0]), reverse=True):
+        pattern = r"(?<![\w])" + r"[\s-]?".join(re.escape(ch) for ch in normalise_name(alias)) + r"(?![\w])"
         for match in re.finditer(pattern, text, re.I):
             if free(*match.span()):
-                names.append(Name(match.start(), match.end(), match.group(0), "product"))
+                names.append(Name(match.start(), match.end(), match.group(0), "product", canonical=name))
                 taken.append(match.span())
     for family in _families(known):
         for match in family.finditer(text):

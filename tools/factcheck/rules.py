@@ -205,11 +205,12 @@ def check_names(claim: str, candidates: Sequence[EvidenceCandidate], rules: Cont
         same_kind = {"product", "code"} if name.kind in {"product", "code"} else {name.kind}
         rivals = [(i, n) for i, c in enumerate(candidates) if c.cited for n in c.names if n.kind in same_kind]
         if rivals:
+            # A source about another product is irrelevant to this sentence, not evidence against it.
             shown = sorted({n.surface for _, n in rivals})[:3]
             findings.append(
                 Finding(
-                    "contradicted",
-                    f"{label} {name.surface} not in {where}; source names {', '.join(shown)}",
+                    "not_found",
+                    f"{label} {name.surface} not in {where}, which is about {', '.join(shown)}",
                     (rivals[0][0],),
                 )
             )

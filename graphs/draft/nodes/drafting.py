@@ -74,14 +74,14 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
 
 
 def revise(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
-    """Collect precise feedback (failed claims, blocking guard findings, editor notes) for the next draft."""
+    """Collect precise feedback (unsupported sentences, blocking guard findings, editor notes) for the next draft."""
     feedback: list[str] = []
     decision = state.get("decision") or {}
     if decision.get("action") == "reject" and decision.get("feedback"):
         feedback.append(f"Editor: {decision['feedback']}")
-    for verdict in state.get("verdicts") or []:
-        if verdict.get("verdict") != "supported":
-            feedback.append(f'Claim "{verdict["claim"]["text"]}" is {verdict["verdict"]}: {verdict["reason"]}')
+    for sentence in state.get("sentences") or []:
+        if sentence.get("verdict") in ("contradicted", "not_found"):
+            feedback.append(f'Sentence "{sentence["text"]}" is {sentence["verdict"]}: {sentence["reason"]}')
     for finding in state.get("guard_findings") or []:
         if finding.get("severity") == "block":
             feedback.append(f"{finding.get('validator')}: {finding.get('reason')}")

@@ -41,6 +41,7 @@ def review_payload(state: DraftState) -> dict[str, Any]:
         "draft": state.get("draft"),
         "sources": state.get("sources"),
         "dropped_sources": state.get("dropped_sources") or [],
+        "sentences": state.get("sentences") or [],
         "verdicts": state.get("verdicts") or [],
         "guard_findings": state.get("guard_findings") or [],
         "pii_findings": (state.get("brief_findings") or []) + (state.get("pii_findings") or []),
@@ -100,7 +101,8 @@ def publish_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[st
         run_id=state["run_id"],
         out_dir=services.options.output_dir,
         product_ids=[str(state["product_id"])] if state.get("product_id") else None,
-        extra={"verdicts": state.get("verdicts") or [], "prompt": state.get("prompt_ref")},
+        sentences=state.get("sentences") or [],
+        extra={"sentences": state.get("sentences") or [], "prompt": state.get("prompt_ref")},
     )
     return {
         "status": "published",
