@@ -105,7 +105,7 @@ def test_editor_fixes_a_wrong_price_and_publishes(server: str, tmp_path: Path) -
         page.click("#save-edit")
         wait_for_status(page, "awaiting_review")
         assert page.locator("#blocking").count() == 0
-        assert page.locator("#verdicts td.supported").count() == 1
+        assert page.locator("#verdicts td.supported").count() >= 1
 
         page.click("#approve")
         wait_for_status(page, "published")

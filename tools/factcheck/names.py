@@ -67,7 +67,7 @@ def _aliases(known: Iterable[str]) -> list[tuple[str, str]]:
     for name in (n.strip() for n in known if n.strip()):
         out.setdefault(name, name)
         words = name.split()
-        if len(words) >= 3 or (len(words) == 2 and any(ch.isdigit() for ch in words[1])):
+        if len(words) >= 3:  # "Aero 500" keeps its brand-free form; a bare "500" is no name
             tail = " ".join(words[1:])
             if any(ch.isdigit() for ch in tail):
                 out.setdefault(tail, name)

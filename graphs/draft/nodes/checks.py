@@ -50,10 +50,12 @@ def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, 
 
     def search(text: str) -> list[Chunk]:
         found = services.search_corpus(text, language=language)
-        # Corpus evidence is shown to the editor: scrub it like every source the model sees.
+        # Corpus evidence becomes a source and is shown to the editor: it passes the same injection
+        # check and PII scrub as every source the model sees (select_sources).
         return [
             c.model_copy(update={"text": services.scrubber.scrub(c.text, language, pseudonyms, allow=public).text})
             for c in found
+            if not services.guards.detect_injection(c.text)
         ]
 
     segments = segment_fields(draft.published_fields())
