@@ -68,6 +68,9 @@ _add("pressure", "1", "bar")
 _add("luminous_flux", "1", "lm", "lumen")
 _add("speed", "1", "u/min", "rpm")
 _add("speed_kmh", "1", "km/h")
+# Battery cells: "two AA" = "2 × AA" = "zwei AA-Batterien" (the count is the value).
+_add("cells_aa", "1", "aa", "aa-batterien", "aa-batterie", "aa-zellen", "aa batteries", "aa cells")
+_add("cells_aaa", "1", "aaa", "aaa-batterien", "aaa-batterie", "aaa batteries", "aaa cells")
 
 _SCALES: dict[str, Decimal] = {
     "tausend": Decimal(1000), "thousand": Decimal(1000),
@@ -107,7 +110,7 @@ _QUANTITY = re.compile(
     (?P<num>{_NUM}|(?:{_WORD_RE})(?:-(?:{_WORD_RE}))?)
     (?:,-|,–|\.-)?
     (?:\s?(?P<scale>{_SCALE_RE})(?![\w]))?
-    (?:(?:\s|-)?(?P<post>{_CUR_SYMBOL}|{_CUR_WORD}|{_UNIT_RE})(?![\w/]))?
+    (?:(?:\s?[×x]\s?(?=AA)|\s|-)?(?P<post>{_CUR_SYMBOL}|{_CUR_WORD}|{_UNIT_RE})(?![\w/]))?
     """,
     re.VERBOSE | re.IGNORECASE,
 )

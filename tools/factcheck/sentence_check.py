@@ -33,6 +33,7 @@ from typing import Any
 
 from tools.evidence_policy import EvidencePolicy
 from tools.factcheck.claimtypes import SpecialClaim, no_claim_reason, special_claims
+from tools.factcheck.equivalence import overstatements, resolve_approximations
 from tools.factcheck.entailment import _fuzzy_coverage, _given_stems
 from tools.factcheck.evidence import EvidenceCandidate, candidates_from_chunks
 from tools.factcheck.lexicon import ATTRIBUTE_VALUES
@@ -153,7 +154,9 @@ class SentenceChecker:
         candidates = self._candidates(chunks, cited)
         if not candidates:
             return _Assessment(reason="no evidence to check against")
+        text, notes = resolve_approximations(text, language, candidates)
         findings, _ = check_quantities(text, language, candidates, self.rules)
+        findings += [Finding("contradicted", why, (i,)) for why, i in overstatements(text, language, candidates)]
         findings += check_names(text, candidates, self.rules)
         findings += check_attributes(text, language, candidates, self.rules)
         claim_subjects = {n.key for n in find_names(text, self.rules.known_products) if n.kind in {"product", "code"}}
@@ -178,7 +181,8 @@ class SentenceChecker:
                     f'the sentence and {best[0].chunk_id} disagree on a negation: "{_short(best[0].text)}"',
                     contradicted=True,
                 )
-            return _Assessment(findings, True, best, f"supported by {best[0].chunk_id} (coverage {coverage:.2f})")
+            why = f"supported by {best[0].chunk_id} (coverage {coverage:.2f})"
+            return _Assessment(findings, True, best, "; ".join([why, *notes]))
         if findings:
             ordered = sorted(findings, key=lambda f: f.verdict != "contradicted")
             shown = [candidates[i] for f in ordered for i in f.evidence if 0 <= i < len(candidates)]
