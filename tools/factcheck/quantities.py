@@ -214,8 +214,8 @@ def find_quantities(text: str, language: str = "en") -> list[Quantity]:
         start_num = match.start("num")
         if unit_word is None and start_num in shared_unit:
             unit_word = shared_unit[start_num]
-        if is_word and not (currency or unit_word):
-            continue
+        if is_word and not (currency or unit_word) and (value < 2 or not _counts_something(text, match.end())):
+            continue  # "one of the best" is no quantity; "eight heating periods" is a count
         start = match.start("pre") if pre else start_num
         end = match.end()
         if unit_word and not post:
@@ -232,6 +232,15 @@ def find_quantities(text: str, language: str = "en") -> list[Quantity]:
         kind = "percent" if dimension == "percent" else "unit"
         found.append(Quantity(start, end, surface, (value * factor).normalize(), dimension, kind))
     return found
+
+
+_NOT_COUNTED = frozenset({"of", "or", "and", "und", "oder", "von", "der", "die", "das", "the", "a", "to", "zu"})
+
+
+def _counts_something(text: str, end: int) -> bool:
+    """Whether a number word is followed by what it counts ("acht Heizphasen", "six periods")."""
+    following = re.match(r"\s+([^\W\d_][\w-]*)", text[end:])
+    return bool(following) and following.group(1).lower() not in _NOT_COUNTED
 
 
 def describe(quantity: Quantity) -> str:

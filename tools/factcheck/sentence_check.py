@@ -35,7 +35,7 @@ from tools.evidence_policy import EvidencePolicy
 from tools.factcheck.claimtypes import SpecialClaim, no_claim_reason, special_claims
 from tools.factcheck.equivalence import overstatements, resolve_approximations
 from tools.factcheck.entailment import _fuzzy_coverage, _given_stems
-from tools.factcheck.evidence import EvidenceCandidate, candidates_from_chunks
+from tools.factcheck.evidence import EvidenceCandidate, _chunk_subjects, candidates_from_chunks
 from tools.factcheck.lexicon import ATTRIBUTE_VALUES
 from tools.factcheck.names import find_names, normalise_name
 from tools.factcheck.quantities import find_quantities, outside
@@ -60,6 +60,8 @@ TONE_WORDS = frozenset(
     jeden jede jeder tag leben zuhause hause zu ihr ihre ihren ihrem sie uns unser unsere wir man
     praktisch zuverlässig clever stilvoll elegant bietet bieten sorgt sorgen dank damit dafür
     gerät produkt modell lässt lassen immer noch mehr weniger ganz viel viele jetzt heute hier
+    order buy shop discover explore try today now yours online store bestellen kaufen entdecken testen
+    sichern shop online gleich sofort
     """.split()
 )
 COVERAGE_THRESHOLD = 0.75  # share of a sentence's non-tone content words the evidence must cover
@@ -136,6 +138,12 @@ class SentenceChecker:
             out.extend(self._cache[key])
         return out
 
+    def _page_of(self, candidate: EvidenceCandidate) -> frozenset[str]:
+        """The products the candidate's page is about (its title, headings, product ids): a sentence on the
+        Thermo 200's page that mentions the hub it connects to is still about the Thermo 200."""
+        chunk = self._chunks.get(candidate.chunk_id)
+        return _chunk_subjects(chunk, self.rules.known_products) if chunk is not None else frozenset()
+
     def _admissible(self, chunks: Iterable[Chunk]) -> list[Chunk]:
         return [c for c in chunks if self.policy is None or self.policy.admits(c)]
 
@@ -161,7 +169,9 @@ class SentenceChecker:
         findings += check_attributes(text, language, candidates, self.rules)
         claim_subjects = {n.key for n in find_names(text, self.rules.known_products) if n.kind in {"product", "code"}}
         relevant = [
-            c for c in candidates if not claim_subjects or not c.subjects or c.subjects & claim_subjects
+            c
+            for c in candidates
+            if not claim_subjects or not c.subjects or c.subjects & claim_subjects or self._page_of(c) & claim_subjects
         ] or candidates
         findings += _special_findings(specials, relevant, language)
         headings = frozenset(
@@ -336,7 +346,7 @@ def _coverage(
     headings: frozenset[str] = frozenset(),
 ) -> tuple[float, set[str], list[EvidenceCandidate]]:
     """Coverage of the sentence's non-tone content stems by its best few evidence sentences
-    (of one chunk) and the titles and headings of the relevant chunks."""
+    and the titles and headings of the relevant chunks."""
     # Names are checked exactly by the name rules; coverage is about what the sentence says of them.
     for name in sorted(find_names(text, known), key=lambda n: -n.start):
         text = text[: name.start] + " " + text[name.end :]
@@ -350,10 +360,19 @@ def _coverage(
         given = _given_stems(text, language, c)
         scored.append((_fuzzy_coverage(stems, c.stems, 85.0, given), c, given))
     scored.sort(key=lambda item: -item[0])
-    top = scored[:_TOP_SENTENCES]
-    # Union of the best sentences of the chunk the best one comes from (facts spread over a page).
-    lead_chunk = top[0][1].chunk_id
-    pool = [item for item in top if item[1].chunk_id == lead_chunk]
+    # Union of the best few sentences about the same product (facts spread over a page: the
+    # overview names the batteries, the table their life).
+    # Greedy: a further sentence joins only when it covers what the ones before did not, so
+    # the citations name exactly the sentences the support rests on.
+    pool = [scored[0]]
+    covered = set(scored[0][1].stems) | set(scored[0][2])
+    for item in scored[1 : _TOP_SENTENCES * 3]:
+        if len(pool) >= _TOP_SENTENCES:
+            break
+        gain = {s for s in stems if s not in covered and (s in item[1].stems or s in item[2])}
+        if gain:
+            pool.append(item)
+            covered |= set(item[1].stems) | set(item[2])
     union_stems: frozenset[str] = frozenset().union(*(item[1].stems for item in pool))
     # The page's title and headings state what it is about ("Technical data", "Price").
     union_given: frozenset[str] = frozenset().union(*(item[2] for item in pool)) | headings
