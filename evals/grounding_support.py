@@ -115,10 +115,11 @@ class GroundingBench:
             segment_field(field_name, text), self.sources(*document_ids), language, search=self.search(language)
         )
 
-    def blocking_guard(self, text: str, language: str, channel: str = "product_description") -> list[Any]:
-        return [
-            f for f in self.guards.check_draft(text, channel=channel, language=language, sources=[]) if f.severity == "block"
-        ]
+    def blocking_guard(
+        self, text: str, language: str, channel: str = "product_description", sources: Sequence[str] = ()
+    ) -> list[Any]:
+        findings = self.guards.check_draft(text, channel=channel, language=language, sources=list(sources))
+        return [f for f in findings if f.severity == "block"]
 
     def close(self) -> None:
         self.store.close()

@@ -53,7 +53,8 @@ _SUPERLATIVE = re.compile(
     r"\b(?:best|finest|fastest|quietest|smallest|lightest|cheapest|strongest|brightest|smartest|safest|"
     r"most (?:efficient|advanced|reliable|powerful|innovative|popular|accurate|affordable)|number one|no\.\s?1|#\s?1|"
     r"world'?s first|the only|unique|unbeatable|unrivalled|unmatched|never|always|forever|completely silent|"
-    r"perfect(?:ly)?|100 ?%|flawless|infallible|unhackable|lifetime|"
+    r"perfect(?:ly)?|100 ?%|flawless|infallible|unhackable|lifetime|on the market|in its class|in the world|"
+    r"am markt|auf dem markt|in seiner klasse|der welt|"
     r"beste[nrms]?|am \w+sten|(?:der|die|das|den|dem) (?:\w+ )?(?:schnellste|leiseste|kleinste|leichteste|"
     r"günstigste|billigste|hellste|sicherste|effizienteste|modernste|erste)[nrms]?|einzig(?:e[nrms]?|artig)?|"
     r"nummer (?:1|eins)|nr\.\s?1|unschlagbar\w*|nie(?:mals)?|immer|perfekt\w*|lautlos|ewig|lebenslang\w*)\b",

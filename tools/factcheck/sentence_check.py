@@ -28,17 +28,18 @@ The entailment step is deliberately lexical (no embedding call per sentence): it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tools.evidence_policy import EvidencePolicy
 from tools.factcheck.claimtypes import SpecialClaim, no_claim_reason, special_claims
 from tools.factcheck.equivalence import overstatements, resolve_approximations
-from tools.factcheck.entailment import _fuzzy_coverage, _given_stems
+from tools.factcheck.attributes import attribute_of, cue_words
+from tools.factcheck.entailment import _fuzzy_coverage
 from tools.factcheck.evidence import EvidenceCandidate, _chunk_subjects, candidates_from_chunks
 from tools.factcheck.lexicon import ATTRIBUTE_VALUES
 from tools.factcheck.names import find_names, normalise_name
-from tools.factcheck.quantities import find_quantities, outside
+from tools.factcheck.quantities import Quantity, find_quantities, outside
 from tools.factcheck.rules import ContradictionRules, Finding, check_attributes, check_names, check_quantities
 from tools.factcheck.segment import Segment
 from tools.factcheck.text import content_stems, stem, tokens
@@ -67,6 +68,7 @@ TONE_WORDS = frozenset(
 COVERAGE_THRESHOLD = 0.75  # share of a sentence's non-tone content words the evidence must cover
 MAX_UNCOVERED = 1  # and never more than this many content words the evidence does not contain
 _TOP_SENTENCES = 3
+_SHORTLIST = 12
 
 
 @dataclass
@@ -122,6 +124,7 @@ class SentenceChecker:
         self.subjects = tuple(s for s in subjects if s.strip())
         self._cache: dict[tuple[str, bool], list[EvidenceCandidate]] = {}
         self._chunks: dict[str, Chunk] = {}
+        self._pages: dict[str, frozenset[str]] = {}
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         """A chunk this checker has read evidence from (for turning corpus evidence into a source)."""
@@ -134,15 +137,18 @@ class SentenceChecker:
             key = (chunk.id, cited)
             self._chunks.setdefault(chunk.id, chunk)
             if key not in self._cache:
-                self._cache[key] = candidates_from_chunks([chunk], list(self.rules.known_products), cited=cited)
+                self._cache[key] = _chunk_candidates(chunk, self.rules.known_products, cited)
             out.extend(self._cache[key])
         return out
 
     def _page_of(self, candidate: EvidenceCandidate) -> frozenset[str]:
         """The products the candidate's page is about (its title, headings, product ids): a sentence on the
         Thermo 200's page that mentions the hub it connects to is still about the Thermo 200."""
-        chunk = self._chunks.get(candidate.chunk_id)
-        return _chunk_subjects(chunk, self.rules.known_products) if chunk is not None else frozenset()
+        if candidate.chunk_id not in self._pages:
+            chunk = self._chunks.get(candidate.chunk_id)
+            found = _chunk_subjects(chunk, self.rules.known_products) if chunk is not None else frozenset()
+            self._pages[candidate.chunk_id] = found
+        return self._pages[candidate.chunk_id]
 
     def _admissible(self, chunks: Iterable[Chunk]) -> list[Chunk]:
         return [c for c in chunks if self.policy is None or self.policy.admits(c)]
@@ -163,11 +169,17 @@ class SentenceChecker:
         if not candidates:
             return _Assessment(reason="no evidence to check against")
         text, notes = resolve_approximations(text, language, candidates)
+        claim_subjects = {n.key for n in find_names(text, self.rules.known_products) if n.kind in {"product", "code"}}
+        # A sentence on the product's own page is about that product even when it names another one
+        # ("Der Preis beträgt 19,90 €" right after a sentence about the Hub 1, on the Bulb 9's page).
+        candidates = [
+            replace(c, subjects=c.subjects | page) if (page := self._page_of(c)) & claim_subjects else c
+            for c in candidates
+        ]
         findings, _ = check_quantities(text, language, candidates, self.rules)
         findings += [Finding("contradicted", why, (i,)) for why, i in overstatements(text, language, candidates)]
         findings += check_names(text, candidates, self.rules)
         findings += check_attributes(text, language, candidates, self.rules)
-        claim_subjects = {n.key for n in find_names(text, self.rules.known_products) if n.kind in {"product", "code"}}
         relevant = [
             c
             for c in candidates
@@ -183,7 +195,7 @@ class SentenceChecker:
         coverage, uncovered, best = _coverage(text, language, relevant, self.rules.known_products, headings)
         contradicted = any(f.verdict == "contradicted" for f in findings)
         if not findings and best and coverage >= COVERAGE_THRESHOLD and len(uncovered) <= MAX_UNCOVERED:
-            if _negated(tokens(text)) != _negated(best[0].words):
+            if _polarity_flip(text, language, best[0]):
                 return _Assessment(
                     findings,
                     False,
@@ -319,6 +331,22 @@ class SentenceChecker:
         return out
 
 
+_CANDIDATES: dict[tuple[str, int, str, tuple[str, ...], bool], list[EvidenceCandidate]] = {}
+_CANDIDATES_MAX = 20_000
+
+
+def _chunk_candidates(chunk: Chunk, known: tuple[str, ...], cited: bool) -> list[EvidenceCandidate]:
+    """A chunk's evidence sentences, cached per process by chunk id, text and catalogue: the same
+    approved pages back run after run, and splitting them is most of a check's cost."""
+    key = (chunk.id, hash(chunk.text), chunk.title, known, cited)
+    found = _CANDIDATES.get(key)
+    if found is None:
+        if len(_CANDIDATES) >= _CANDIDATES_MAX:
+            _CANDIDATES.clear()
+        found = _CANDIDATES[key] = candidates_from_chunks([chunk], list(known), cited=cited)
+    return found
+
+
 def _special_findings(specials: list[SpecialClaim], candidates: Sequence[EvidenceCandidate], language: str) -> list[Finding]:
     """A superlative, health/green or compatibility statement must be stated by the evidence too."""
     findings: list[Finding] = []
@@ -355,9 +383,18 @@ def _coverage(
         return 0.0, set(stems), []
     if not stems:
         return 1.0, set(), list(candidates[:1])
+    wanted = set(stems)
+    claim_quantities = [
+        (q, attribute_of(text, q)) for q in find_quantities(text, language)
+    ]
+    # Shortlist by plain overlap first: fuzzy matching every sentence of six pages per sentence is slow.
+    def overlap(c: EvidenceCandidate) -> int:
+        return len(wanted & c.stems) + sum(1 for q, _ in claim_quantities for e in c.quantities if q.same_value(e))
+
+    shortlist = sorted(candidates, key=overlap, reverse=True)[:_SHORTLIST]
     scored = []
-    for c in candidates:
-        given = _given_stems(text, language, c)
+    for c in shortlist:
+        given = _given(text, language, claim_quantities, c)
         scored.append((_fuzzy_coverage(stems, c.stems, 85.0, given), c, given))
     scored.sort(key=lambda item: -item[0])
     # Union of the best few sentences about the same product (facts spread over a page: the
@@ -386,9 +423,42 @@ _NEGATIONS = frozenset(
 )
 
 
+def _polarity_flip(text: str, language: str, evidence: EvidenceCandidate) -> bool:
+    """Whether the sentence and its best evidence disagree on a negation about what the sentence says.
+
+    The sentence negates and the evidence does not; or the evidence negates a word the sentence
+    asserts ("does not need a hub" contradicts "needs a hub", not "connects via Wi-Fi").
+    """
+    claim_words = tokens(text)
+    if _negated(claim_words):
+        return not _negated(evidence.words)
+    ev_words = tokens(evidence.text)
+    negated: set[str] = set()
+    for i, word in enumerate(ev_words):
+        if word in _NEGATIONS or word.endswith("n't"):
+            negated.update(content_stems(" ".join(ev_words[i + 1 : i + 4]), language))
+    return bool(negated & set(content_stems(text, language)) - _TONE_STEMS.get(language, set()))
+
+
 def _negated(words: Iterable[str]) -> bool:
     """Whether a sentence negates what it says ("without tools" is not a negation of the claim)."""
     return any(w in _NEGATIONS or w.endswith("n't") for w in words)
+
+
+def _given(
+    text: str, language: str, quantities: list[tuple[Quantity, str | None]], candidate: EvidenceCandidate
+) -> frozenset[str]:
+    """Sentence stems the candidate states in another form: a quantity it gives in other words
+    ("zwei Jahre" = "24 Monate"), and the words naming the attribute it gives that value for."""
+    stems: set[str] = set()
+    for q, wanted in quantities:
+        hits = [k for k, e in enumerate(candidate.quantities) if q.same_value(e)]
+        if not hits:
+            continue
+        stems.update(content_stems(q.surface, language))
+        if wanted is not None and any(candidate.attribute(k) == wanted for k in hits):
+            stems.update(content_stems(" ".join(cue_words(text, wanted)), language))
+    return frozenset(stems)
 
 
 def _tone_stems(language: str) -> set[str]:

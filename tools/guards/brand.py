@@ -94,8 +94,11 @@ CLASS_RULES: tuple[BannedPhrase, ...] = (
 _PROMISE_ENDINGS = ("ieren", "iert", "ierte", "ierten", "ierter", "iertes", "iertem", "ed", "ing")
 
 
-def _source_backs(phrase: BannedPhrase, sources: Iterable[str]) -> bool:
-    return any(_matches(phrase, fold(src)) for src in sources)
+def _source_backs(phrase: BannedPhrase, sources: Iterable[tuple[Folded, Folded]]) -> bool:
+    return any(
+        phrase.pattern.search(src.text) or (phrase.squashed is not None and phrase.squashed.search(squashed.text))
+        for src, squashed in sources
+    )
 
 
 def _squash(folded: Folded) -> Folded:
@@ -104,10 +107,10 @@ def _squash(folded: Folded) -> Folded:
     return Folded("".join(folded.text[i] for i in keep), [folded.index[i] for i in keep])
 
 
-def _matches(phrase: BannedPhrase, folded: Folded) -> list[tuple[int, int, bool]]:
+def _matches(phrase: BannedPhrase, folded: Folded, squashed: Folded) -> list[tuple[int, int, bool]]:
     """(start, end, exact) spans in the *original* text; exact=False for stem-family words."""
     out: list[tuple[int, int, bool]] = []
-    for pattern, text in ((phrase.pattern, folded), (phrase.squashed, _squash(folded) if phrase.squashed else None)):
+    for pattern, text in ((phrase.pattern, folded), (phrase.squashed, squashed)):
         if pattern is None or text is None:
             continue
         for m in pattern.finditer(text.text):
@@ -135,6 +138,8 @@ def check_banned(
     ``text``. Occurrences inside an ``allowed`` phrase (per-brand override) are skipped.
     """
     folded = fold(text)
+    squashed = _squash(folded)
+    folded_sources = [(f, _squash(f)) for f in (fold(src) for src in sources)]
     allowed_spans = [
         folded.span(m.start(), m.end())
         for phrase in allowed
@@ -145,9 +150,9 @@ def check_banned(
     seen: set[tuple[int, int]] = set()
     for kind, phrases in (("banned_term", terms), ("banned_claim", claims)):
         for phrase in phrases:
-            if kind == "banned_claim" and phrase.unless_source and _source_backs(phrase, sources):
+            if kind == "banned_claim" and phrase.unless_source and _source_backs(phrase, folded_sources):
                 continue
-            for start, end, exact in _matches(phrase, folded):
+            for start, end, exact in _matches(phrase, folded, squashed):
                 if (start, end) in seen or any(s <= start and end <= e for s, e in allowed_spans):
                     continue
                 if any(s <= start and end <= e for s, e in seen):
