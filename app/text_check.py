@@ -3,8 +3,9 @@
 ``copydesk check`` and ``POST /v1/check`` both call :func:`check_text`. The text is cut
 into the same fields a draft has (the first ``#`` heading or HTML ``<h1>``/``<title>`` is
 the title, every further heading opens a section), personal data is pseudonymised first
-(it is never shown in clear; reported as a warning, as the graph pseudonymises it too), then every sentence is checked against the approved corpus
-under the evidence policy of the text's language, and the guards run on the whole text.
+(it is never shown in clear; reported as a warning, as the graph pseudonymises it too),
+then every sentence is checked against the approved corpus under the evidence policy of
+the text's language, and the guards run on the whole text.
 There is no run context, so the evidence comes from corpus search alone.
 """
 
@@ -23,7 +24,13 @@ from tools.factcheck.sentence_check import SentenceChecker
 from tools.pii import PseudonymMap
 
 Format = Literal["markdown", "html", "text"]
-SUFFIXES: dict[str, Format] = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".txt": "text"}
+SUFFIXES: dict[str, Format] = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+}
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
@@ -36,7 +43,9 @@ def format_of(path: Path) -> Format:
     try:
         return SUFFIXES[path.suffix.lower()]
     except KeyError:
-        raise CheckInputError(f"{path}: unsupported file type {path.suffix or '(none)'}; use .md, .html or .txt") from None
+        raise CheckInputError(
+            f"{path}: unsupported file type {path.suffix or '(none)'}; use .md, .html or .txt"
+        ) from None
 
 
 def _html_to_markdown(text: str) -> str:

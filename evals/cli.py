@@ -97,13 +97,13 @@ def retrieval(
 
 @app.command("grounding")
 def grounding(
-    manuals: Path = typer.Option(Path("../shared/data/manuals"), help="Manual pages, ingested as approved."),
+    manuals: str = typer.Option("../shared/data/manuals", help="Manual pages, ingested as approved."),
     verbose: bool = typer.Option(False, help="List every miss and false alarm."),
 ) -> None:
     """Sentence-level planted-error benchmark (de+en): recall per kind, false alarms, check+guards timing."""
     from evals.grounding import main
 
-    main(manuals, verbose)
+    main(Path(manuals), verbose)
 
 
 @app.command("demo")

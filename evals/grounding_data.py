@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (benchmark sentences read best on one line each)
 """The grounding benchmark's sentences, written for copydesk against the Lumora demo corpus.
 
 Per product and language, pairs of sentences a copywriter might write: one correct
@@ -114,22 +115,68 @@ def _pairs_en(p: Product) -> list[tuple[str, str, str]]:
     wrong_years = "five"
     pairs = [
         ("price", f"The {p.short} costs €{p.price}.", f"The {p.short} costs only €{_wrong_price(p.price)}."),
-        ("price", f"The {p.full} is priced at EUR {p.price} including VAT.", f"The {p.full} is priced at EUR {p.price[:-3]}.50 including VAT."),
-        ("duration", f"Lumora gives a manufacturer's warranty of {years} years on the {p.short}.", f"Lumora gives a manufacturer's warranty of {wrong_years} years on the {p.short}."),
+        (
+            "price",
+            f"The {p.full} is priced at EUR {p.price} including VAT.",
+            f"The {p.full} is priced at EUR {p.price[:-3]}.50 including VAT.",
+        ),
+        (
+            "duration",
+            f"Lumora gives a manufacturer's warranty of {years} years on the {p.short}.",
+            f"Lumora gives a manufacturer's warranty of {wrong_years} years on the {p.short}.",
+        ),
         ("unit", f"The {p.short} weighs {p.weight_en}.", f"The {p.short} weighs {p.wrong_weight_en}."),
         ("number", f"The {p.short} {p.count_en[0]}.", f"The {p.short} {p.count_en[1]}."),
-        ("product_name", f"The {p.full} has a manufacturer's warranty of {p.warranty_months} months.", f"The {p.wrong_name} has a manufacturer's warranty of {p.warranty_months} months."),
+        (
+            "product_name",
+            f"The {p.full} has a manufacturer's warranty of {p.warranty_months} months.",
+            f"The {p.wrong_name} has a manufacturer's warranty of {p.warranty_months} months.",
+        ),
         ("compatibility", f"The {p.short} connects via {p.protocol}.", f"The {p.short} works with Apple HomeKit."),
-        ("attribute", f"The {p.short} is available for EUR {p.price}.", f"The {p.short} is waterproof and made of stainless steel."),
-        ("superlative", f"The {p.short} costs EUR {p.price}.", f"The {p.short} is the quietest {p.noun_en} on the market."),
-        ("health_environment", f"The {p.short} has a manufacturer's warranty of {p.warranty_months} months.", f"The {p.short} is climate neutral and heals allergies."),
+        (
+            "attribute",
+            f"The {p.short} is available for EUR {p.price}.",
+            f"The {p.short} is waterproof and made of stainless steel.",
+        ),
+        (
+            "superlative",
+            f"The {p.short} costs EUR {p.price}.",
+            f"The {p.short} is the quietest {p.noun_en} on the market.",
+        ),
+        (
+            "health_environment",
+            f"The {p.short} has a manufacturer's warranty of {p.warranty_months} months.",
+            f"The {p.short} is climate neutral and heals allergies.",
+        ),
         ("obfuscated_banned", f"The {p.short} weighs {p.weight_en}.", f"The {p.short} is guar\u200banteed to last."),
     ]
     if p.saving:
-        pairs.append(("percentage", f"The {p.short} saves up to {p.saving} % {p.saving_en}." if p.short == "Thermo 200" else f"The {p.short} uses up to {p.saving} % {p.saving_en}.", f"The {p.short} saves up to {p.saving + 20} % {p.saving_en}." if p.short == "Thermo 200" else f"The {p.short} uses up to {p.saving + 10} % {p.saving_en}."))
-        pairs.append(("percentage", f"It saves up to {p.saving} % {p.saving_en}." if p.short == "Thermo 200" else f"It uses up to {p.saving} % {p.saving_en}.", f"The {p.short} saves {p.saving} % {p.saving_en}." if p.short == "Thermo 200" else f"The {p.short} always uses {p.saving} % {p.saving_en}."))
+        pairs.append(
+            (
+                "percentage",
+                f"The {p.short} saves up to {p.saving} % {p.saving_en}."
+                if p.short == "Thermo 200"
+                else f"The {p.short} uses up to {p.saving} % {p.saving_en}.",
+                f"The {p.short} saves up to {p.saving + 20} % {p.saving_en}."
+                if p.short == "Thermo 200"
+                else f"The {p.short} uses up to {p.saving + 10} % {p.saving_en}.",
+            )
+        )
+        pairs.append(
+            (
+                "percentage",
+                f"It saves up to {p.saving} % {p.saving_en}."
+                if p.short == "Thermo 200"
+                else f"It uses up to {p.saving} % {p.saving_en}.",
+                f"The {p.short} saves {p.saving} % {p.saving_en}."
+                if p.short == "Thermo 200"
+                else f"The {p.short} always uses {p.saving} % {p.saving_en}.",
+            )
+        )
     else:
-        pairs.append(("percentage", f"The {p.short} costs {p.price} euros.", f"The {p.short} cuts your energy bill by 40 %."))
+        pairs.append(
+            ("percentage", f"The {p.short} costs {p.price} euros.", f"The {p.short} cuts your energy bill by 40 %.")
+        )
     return pairs
 
 
@@ -140,24 +187,68 @@ def _pairs_de(p: Product) -> list[tuple[str, str, str]]:
     years = _YEARS_DE[p.warranty_months]
     price = _de_price(p.price)
     pairs = [
-        ("price", f"{art} {p.short} kostet {price} €.", f"{art} {p.short} kostet nur {_de_price(_wrong_price(p.price))} €."),
-        ("price", f"{art} {p.full} kostet EUR {price} inkl. MwSt.", f"{art} {p.full} kostet EUR {price[:-3]},50 inkl. MwSt."),
-        ("duration", f"Lumora gewährt auf {acc} {p.short} eine Herstellergarantie von {years} Jahren.", f"Lumora gewährt auf {acc} {p.short} eine Herstellergarantie von fünf Jahren."),
+        (
+            "price",
+            f"{art} {p.short} kostet {price} €.",
+            f"{art} {p.short} kostet nur {_de_price(_wrong_price(p.price))} €.",
+        ),
+        (
+            "price",
+            f"{art} {p.full} kostet EUR {price} inkl. MwSt.",
+            f"{art} {p.full} kostet EUR {price[:-3]},50 inkl. MwSt.",
+        ),
+        (
+            "duration",
+            f"Lumora gewährt auf {acc} {p.short} eine Herstellergarantie von {years} Jahren.",
+            f"Lumora gewährt auf {acc} {p.short} eine Herstellergarantie von fünf Jahren.",
+        ),
         ("unit", f"{art} {p.short} wiegt {p.weight_de}.", f"{art} {p.short} wiegt {p.wrong_weight_de}."),
         ("number", f"{art} {p.short} {p.count_de[0]}.", f"{art} {p.short} {p.count_de[1]}."),
-        ("product_name", f"Die Herstellergarantie für {acc} {p.full} beträgt {p.warranty_months} Monate.", f"Die Herstellergarantie für {acc} {p.wrong_name} beträgt {p.warranty_months} Monate."),
-        ("compatibility", f"{art} {p.short} verbindet sich per {p.protocol}.", f"{art} {p.short} funktioniert mit Apple HomeKit."),
+        (
+            "product_name",
+            f"Die Herstellergarantie für {acc} {p.full} beträgt {p.warranty_months} Monate.",
+            f"Die Herstellergarantie für {acc} {p.wrong_name} beträgt {p.warranty_months} Monate.",
+        ),
+        (
+            "compatibility",
+            f"{art} {p.short} verbindet sich per {p.protocol}.",
+            f"{art} {p.short} funktioniert mit Apple HomeKit.",
+        ),
         ("attribute", f"{art} {p.short} kostet EUR {price}.", f"{art} {p.short} ist wasserdicht und aus Edelstahl."),
-        ("superlative", f"Der Preis für {acc} {p.short} beträgt {price} €.", f"{art} {p.short} ist {'das' if p.gender_de == 'das' else p.gender_de} leiseste {p.noun_de} am Markt."),
-        ("health_environment", f"{art} {p.short} hat eine Herstellergarantie von {p.warranty_months} Monaten.", f"{art} {p.short} ist klimaneutral und heilt Allergien."),
+        (
+            "superlative",
+            f"Der Preis für {acc} {p.short} beträgt {price} €.",
+            f"{art} {p.short} ist {'das' if p.gender_de == 'das' else p.gender_de} leiseste {p.noun_de} am Markt.",
+        ),
+        (
+            "health_environment",
+            f"{art} {p.short} hat eine Herstellergarantie von {p.warranty_months} Monaten.",
+            f"{art} {p.short} ist klimaneutral und heilt Allergien.",
+        ),
         ("obfuscated_banned", f"{art} {p.short} wiegt {p.weight_de}.", f"{art} {p.short} hält garan\u00adtiert ewig."),
     ]
     if p.saving:
         verb = "spart" if p.short == "Thermo 200" else "benötigt"
-        pairs.append(("percentage", f"{art} {p.short} {verb} bis zu {p.saving} % {p.saving_de}.", f"{art} {p.short} {verb} bis zu {p.saving + 10} % {p.saving_de}."))
-        pairs.append(("percentage", f"Es {verb} bis zu {p.saving} % {p.saving_de}." if p.gender_de == "das" else f"Sie {verb} bis zu {p.saving} % {p.saving_de}.", f"{art} {p.short} {verb} {p.saving} % {p.saving_de}."))
+        pairs.append(
+            (
+                "percentage",
+                f"{art} {p.short} {verb} bis zu {p.saving} % {p.saving_de}.",
+                f"{art} {p.short} {verb} bis zu {p.saving + 10} % {p.saving_de}.",
+            )
+        )
+        pairs.append(
+            (
+                "percentage",
+                f"Es {verb} bis zu {p.saving} % {p.saving_de}."
+                if p.gender_de == "das"
+                else f"Sie {verb} bis zu {p.saving} % {p.saving_de}.",
+                f"{art} {p.short} {verb} {p.saving} % {p.saving_de}.",
+            )
+        )
     else:
-        pairs.append(("percentage", f"{art} {p.short} kostet {price} Euro.", f"{art} {p.short} senkt Ihre Stromkosten um 40 %."))
+        pairs.append(
+            ("percentage", f"{art} {p.short} kostet {price} Euro.", f"{art} {p.short} senkt Ihre Stromkosten um 40 %.")
+        )
     return pairs
 
 
@@ -165,13 +256,25 @@ def _fixed_cases() -> list[Case]:
     """Facts only found in an archived or draft version, or only on the other language's page."""
     th_en, th_de = ("lum-th-200-en",), ("lum-th-200-de",)
     return [
-        Case("en", th_en, "The Snowdrift launch bundle with the Thermo 200 costs EUR 139.00.", True, "archived_or_other_language"),
+        Case(
+            "en",
+            th_en,
+            "The Snowdrift launch bundle with the Thermo 200 costs EUR 139.00.",
+            True,
+            "archived_or_other_language",
+        ),
         Case("en", th_en, "The Thermo 200 costs EUR 64.90 per thermostat.", True, "archived_or_other_language"),
-        Case("en", th_en, "The Thermo 200 offers up to four heating periods per day.", True, "archived_or_other_language"),
+        Case(
+            "en", th_en, "The Thermo 200 offers up to four heating periods per day.", True, "archived_or_other_language"
+        ),
         Case("de", th_de, "Das Thermo 300 ist ab sofort erhältlich.", True, "archived_or_other_language"),
         Case("de", th_de, "Das Thermo 200 kostet 64,90 €.", True, "archived_or_other_language"),
-        Case("de", th_de, "Das Snowdrift-Paket mit dem Thermo 200 kostet 139,00 €.", True, "archived_or_other_language"),
-        Case("en", th_en, "The Thermo 200 connects to the Lumora Hub 1 via Zigbee 3.0.", False, "correct:compatibility"),
+        Case(
+            "de", th_de, "Das Snowdrift-Paket mit dem Thermo 200 kostet 139,00 €.", True, "archived_or_other_language"
+        ),
+        Case(
+            "en", th_en, "The Thermo 200 connects to the Lumora Hub 1 via Zigbee 3.0.", False, "correct:compatibility"
+        ),
         Case("en", th_en, "It runs on two AA batteries.", False, "correct:number"),
         Case("de", th_de, "Es läuft mit 2 × AA-Batterien.", False, "correct:number"),
         Case("en", th_en, "Its batteries last up to two years.", False, "correct:duration"),

@@ -85,7 +85,9 @@ class GroundingBench:
 
     def checker(self, language: str) -> SentenceChecker:
         return SentenceChecker(
-            self.rules, EvidencePolicy(language=language, on=self.on), subjects=("Lumora Home", "Lumora")  # type: ignore[arg-type]
+            self.rules,
+            EvidencePolicy(language=language, on=self.on),  # type: ignore[arg-type]
+            subjects=("Lumora Home", "Lumora"),
         )
 
     def search(self, language: str) -> Any:

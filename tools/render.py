@@ -120,14 +120,13 @@ def build_jsonld(
         data["datePublished"] = published_at.isoformat()
         data["text"] = "\n\n".join(_CITATION.sub("", s.body).strip() for s in draft.sections)
     data["citation"] = [
-        {"@type": "CreativeWork", "name": s.title, "identifier": s.chunk_id, "isPartOf": s.document_id}
-        for s in sources
+        {"@type": "CreativeWork", "name": s.title, "identifier": s.chunk_id, "isPartOf": s.document_id} for s in sources
     ]
     return data
 
 
 def source_name(source: SourceRef) -> str:
-    """"Title – heading" without repeating parts: a heading path usually starts with the page's H1,
+    """The source's name, "title – heading", without repeating parts: a heading path usually starts with the page's H1,
     which is the title again ("Thermo 200 – Thermostat – Thermo 200 – Thermostat > Overview")."""
     parts: list[str] = []
     for piece in [source.title, *source.heading.split(" > ")]:

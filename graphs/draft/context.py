@@ -16,9 +16,9 @@ from langgraph.runtime import Runtime
 
 from serving.structured import StructuredLLM
 from tools.embeddings import Embedder
+from tools.evidence_policy import EvidencePolicy
 from tools.factcheck import FactChecker
 from tools.guards import GuardSuite
-from tools.evidence_policy import EvidencePolicy
 from tools.models import Chunk, FusionType
 from tools.pii import PiiScrubber
 from tools.rerank import Reranker

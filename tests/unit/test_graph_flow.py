@@ -225,7 +225,7 @@ def test_published_page_cites_each_sentence_and_lists_exactly_the_cited_sources(
     html = Path(done.published["html"]).read_text(encoding="utf-8")
     assert html.count('<sup class="cite">') >= 2
     assert "Order yours today!" in html and "today! <sup" not in html
-    listed = html.count("<li id=\"src-")
+    listed = html.count('<li id="src-')
     cited = {label for s in after.review["sentences"] if s["verdict"] == "supported" for label in s["citations"]}
     assert listed == len(cited)
     assert "Acme Kettle K1 – Acme Kettle K1" not in html, "no duplicated title parts in the sources list"

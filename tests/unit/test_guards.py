@@ -189,7 +189,11 @@ def test_banned_wording_cannot_be_dodged(text: str, language: str) -> None:
 def test_findings_point_into_the_original_text() -> None:
     suite = GuardSuite(check_pii=False)
     text = "Savings are guar\u200banteed."
-    [finding] = [f for f in suite.check_draft(text, channel="ad_copy", language="en", sources=[]) if f.validator in {"banned_term", "banned_claim"}]
+    [finding] = [
+        f
+        for f in suite.check_draft(text, channel="ad_copy", language="en", sources=[])
+        if f.validator in {"banned_term", "banned_claim"}
+    ]
     assert text[finding.start : finding.end] == "guar\u200banteed"
     assert "look-alike" in finding.reason or "hidden" in finding.reason
 

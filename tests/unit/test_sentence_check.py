@@ -167,7 +167,10 @@ def test_feature_sentence_without_numbers_is_checked(bench: GroundingBench) -> N
 def test_wrong_citation_is_corrected_to_the_supporting_source(bench: GroundingBench) -> None:
     sources = bench.sources("lum-hb-1-en", "lum-th-200-en")
     hub_labels = [s.label for s in sources if s.chunks[0].document_id == "lum-hb-1-en"]
-    text = f"The Lumora Thermo 200 runs on two AA batteries and connects to the Lumora Hub 1 via Zigbee 3.0. [{hub_labels[0]}]"
+    text = (
+        "The Lumora Thermo 200 runs on two AA batteries and connects to the Lumora Hub 1 via Zigbee 3.0."
+        f" [{hub_labels[0]}]"
+    )
     [result] = bench.checker("en").check(segment_field("sections[0].body", text), sources, "en")
     assert result["verdict"] == "supported", result["reason"]
     assert result["citation_corrected"] is True
@@ -230,4 +233,3 @@ def test_other_language_page_never_supports_a_sentence(bench: GroundingBench) ->
     sources = bench.sources("lum-th-200-de")
     [result] = bench.checker("en").check(segment_field("body", "The Thermo 200 costs EUR 59.90. [S1]"), sources, "en")
     assert (result["evidence"] or {}).get("document_id") != "lum-th-200-de"
-

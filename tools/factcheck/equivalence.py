@@ -30,9 +30,7 @@ from decimal import Decimal
 from tools.factcheck.evidence import EvidenceCandidate
 from tools.factcheck.quantities import Quantity, find_quantities
 
-_UP_TO = re.compile(
-    r"(?:up to|as much as|a maximum of|maximum|max\.?|bis zu|bis|maximal|höchstens)\s*$", re.IGNORECASE
-)
+_UP_TO = re.compile(r"(?:up to|as much as|a maximum of|maximum|max\.?|bis zu|bis|maximal|höchstens)\s*$", re.IGNORECASE)
 _APPROX = re.compile(
     r"(?P<word>about|around|approximately|approx\.|roughly|circa|ca\.|etwa|rund|ungefähr|"
     r"nearly|almost|just under|knapp|fast|over|more than|über|mehr als)\s*$",

@@ -10,9 +10,9 @@ hyphens, so "hx 2000" equals "HX-2000".
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tools.factcheck.quantities import find_quantities
 

@@ -242,7 +242,7 @@ _NOT_COUNTED = frozenset({"of", "or", "and", "und", "oder", "von", "der", "die",
 def _counts_something(text: str, end: int) -> bool:
     """Whether a number word is followed by what it counts ("acht Heizphasen", "six periods")."""
     following = re.match(r"\s+([^\W\d_][\w-]*)", text[end:])
-    return bool(following) and following.group(1).lower() not in _NOT_COUNTED
+    return following is not None and following.group(1).lower() not in _NOT_COUNTED
 
 
 def describe(quantity: Quantity) -> str:

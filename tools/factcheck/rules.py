@@ -23,7 +23,14 @@ from tools.factcheck.text import content_stems, stem, tokens
 
 _INFLECTIONS = ("", "e", "en", "er", "es", "em", "n", "s")
 # Attribute values that name the same thing ("WLAN" is the German for Wi-Fi).
-SYNONYMS = {"wlan": "wi-fi", "wifi": "wi-fi", "lan": "ethernet", "weiss": "weiß", "gray": "grey", "aluminum": "aluminium"}
+SYNONYMS = {
+    "wlan": "wi-fi",
+    "wifi": "wi-fi",
+    "lan": "ethernet",
+    "weiss": "weiß",
+    "gray": "grey",
+    "aluminum": "aluminium",
+}
 _EXACT_CLASSES = frozenset({"connectivity"})
 
 

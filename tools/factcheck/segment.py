@@ -81,12 +81,12 @@ def segment_field(field: str, text: str) -> list[Segment]:
             continue
         merged.append([start, end, row])
     out: list[Segment] = []
-    for start, end, row in merged:
-        s, e = int(start), int(end)
+    for first, last, is_row in merged:
+        s, e = int(first), int(last)
         piece = text[s:e]
         if not clean_text(piece):
             continue
-        out.append(Segment(field=field, start=s, end=e, text=piece, labels=labels_in(piece), is_row=bool(row)))
+        out.append(Segment(field=field, start=s, end=e, text=piece, labels=labels_in(piece), is_row=bool(is_row)))
     return out
 
 

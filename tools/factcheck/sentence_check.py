@@ -32,10 +32,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tools.evidence_policy import EvidencePolicy
-from tools.factcheck.claimtypes import SpecialClaim, no_claim_reason, special_claims
-from tools.factcheck.equivalence import overstatements, resolve_approximations
 from tools.factcheck.attributes import attribute_of, cue_words
+from tools.factcheck.claimtypes import SpecialClaim, no_claim_reason, special_claims
 from tools.factcheck.entailment import _fuzzy_coverage
+from tools.factcheck.equivalence import overstatements, resolve_approximations
 from tools.factcheck.evidence import EvidenceCandidate, _chunk_subjects, candidates_from_chunks
 from tools.factcheck.lexicon import ATTRIBUTE_VALUES
 from tools.factcheck.names import find_names, normalise_name
@@ -50,20 +50,181 @@ Search = Callable[[str], list[Chunk]]
 
 # Words a copywriter adds around facts that no source needs to state ("smart", "einfach").
 TONE_WORDS = frozenset(
-    """
-    smart smarter easy easily simple simply comfort comfortable comfortably cosy cozy warm enjoy perfect ideal
-    great good nice new modern everyday every day life home house your you our we us one need needs want
-    make makes making keep keeps let lets just really truly well always better more less little lot lots
-    thanks thank help helps helping can also still even now today here right whole entire many much
-    feature features offers offer provides provide gives give get gets comes come includes include
-    lumora product device model stylish elegant clever practical reliable convenient convenience
-    einfach bequem komfort komfortabel gemütlich warm genießen perfekt ideal gut neu modern alltag
-    jeden jede jeder tag leben zuhause hause zu ihr ihre ihren ihrem sie uns unser unsere wir man
-    praktisch zuverlässig clever stilvoll elegant bietet bieten sorgt sorgen dank damit dafür
-    gerät produkt modell lässt lassen immer noch mehr weniger ganz viel viele jetzt heute hier
-    order buy shop discover explore try today now yours online store bestellen kaufen entdecken testen
-    sichern shop online gleich sofort
-    """.split()
+    [
+        "smart",
+        "smarter",
+        "easy",
+        "easily",
+        "simple",
+        "simply",
+        "comfort",
+        "comfortable",
+        "comfortably",
+        "cosy",
+        "cozy",
+        "warm",
+        "enjoy",
+        "perfect",
+        "ideal",
+        "great",
+        "good",
+        "nice",
+        "new",
+        "modern",
+        "everyday",
+        "every",
+        "day",
+        "life",
+        "home",
+        "house",
+        "your",
+        "you",
+        "our",
+        "we",
+        "us",
+        "one",
+        "need",
+        "needs",
+        "want",
+        "make",
+        "makes",
+        "making",
+        "keep",
+        "keeps",
+        "let",
+        "lets",
+        "just",
+        "really",
+        "truly",
+        "well",
+        "always",
+        "better",
+        "more",
+        "less",
+        "little",
+        "lot",
+        "lots",
+        "thanks",
+        "thank",
+        "help",
+        "helps",
+        "helping",
+        "can",
+        "also",
+        "still",
+        "even",
+        "now",
+        "today",
+        "here",
+        "right",
+        "whole",
+        "entire",
+        "many",
+        "much",
+        "feature",
+        "features",
+        "offers",
+        "offer",
+        "provides",
+        "provide",
+        "gives",
+        "give",
+        "get",
+        "gets",
+        "comes",
+        "come",
+        "includes",
+        "include",
+        "lumora",
+        "product",
+        "device",
+        "model",
+        "stylish",
+        "elegant",
+        "clever",
+        "practical",
+        "reliable",
+        "convenient",
+        "convenience",
+        "einfach",
+        "bequem",
+        "komfort",
+        "komfortabel",
+        "gemütlich",
+        "warm",
+        "genießen",
+        "perfekt",
+        "ideal",
+        "gut",
+        "neu",
+        "modern",
+        "alltag",
+        "jeden",
+        "jede",
+        "jeder",
+        "tag",
+        "leben",
+        "zuhause",
+        "hause",
+        "zu",
+        "ihr",
+        "ihre",
+        "ihren",
+        "ihrem",
+        "sie",
+        "uns",
+        "unser",
+        "unsere",
+        "wir",
+        "man",
+        "praktisch",
+        "zuverlässig",
+        "clever",
+        "stilvoll",
+        "elegant",
+        "bietet",
+        "bieten",
+        "sorgt",
+        "sorgen",
+        "dank",
+        "damit",
+        "dafür",
+        "gerät",
+        "produkt",
+        "modell",
+        "lässt",
+        "lassen",
+        "immer",
+        "noch",
+        "mehr",
+        "weniger",
+        "ganz",
+        "viel",
+        "viele",
+        "jetzt",
+        "heute",
+        "hier",
+        "order",
+        "buy",
+        "shop",
+        "discover",
+        "explore",
+        "try",
+        "today",
+        "now",
+        "yours",
+        "online",
+        "store",
+        "bestellen",
+        "kaufen",
+        "entdecken",
+        "testen",
+        "sichern",
+        "shop",
+        "online",
+        "gleich",
+        "sofort",
+    ]
 )
 COVERAGE_THRESHOLD = 0.75  # share of a sentence's non-tone content words the evidence must cover
 MAX_UNCOVERED = 1  # and never more than this many content words the evidence does not contain
@@ -164,7 +325,9 @@ class SentenceChecker:
         about = bool(names) or any(fold_text(s) in folded for s in self.subjects)
         return bool(quantities or names or attributes or specials), about, specials
 
-    def _assess(self, text: str, language: str, chunks: list[Chunk], cited: bool, specials: list[SpecialClaim]) -> _Assessment:
+    def _assess(
+        self, text: str, language: str, chunks: list[Chunk], cited: bool, specials: list[SpecialClaim]
+    ) -> _Assessment:
         candidates = self._candidates(chunks, cited)
         if not candidates:
             return _Assessment(reason="no evidence to check against")
@@ -347,14 +510,19 @@ def _chunk_candidates(chunk: Chunk, known: tuple[str, ...], cited: bool) -> list
     return found
 
 
-def _special_findings(specials: list[SpecialClaim], candidates: Sequence[EvidenceCandidate], language: str) -> list[Finding]:
+def _special_findings(
+    specials: list[SpecialClaim], candidates: Sequence[EvidenceCandidate], language: str
+) -> list[Finding]:
     """A superlative, health/green or compatibility statement must be stated by the evidence too."""
     findings: list[Finding] = []
     for claim in specials:
         if claim.kind == "compatibility":
             key = normalise_name(claim.surface)
             first = normalise_name(claim.surface.split()[0])
-            if any(key in normalise_name(c.text) or (len(first) > 3 and first in normalise_name(c.text)) for c in candidates):
+            if any(
+                key in normalise_name(c.text) or (len(first) > 3 and first in normalise_name(c.text))
+                for c in candidates
+            ):
                 continue
             findings.append(Finding("not_found", f"compatibility with {claim.surface} is not stated by the sources"))
             continue
@@ -384,9 +552,8 @@ def _coverage(
     if not stems:
         return 1.0, set(), list(candidates[:1])
     wanted = set(stems)
-    claim_quantities = [
-        (q, attribute_of(text, q)) for q in find_quantities(text, language)
-    ]
+    claim_quantities = [(q, attribute_of(text, q)) for q in find_quantities(text, language)]
+
     # Shortlist by plain overlap first: fuzzy matching every sentence of six pages per sentence is slow.
     def overlap(c: EvidenceCandidate) -> int:
         return len(wanted & c.stems) + sum(1 for q, _ in claim_quantities for e in c.quantities if q.same_value(e))
@@ -414,12 +581,36 @@ def _coverage(
     # The page's title and headings state what it is about ("Technical data", "Price").
     union_given: frozenset[str] = frozenset().union(*(item[2] for item in pool)) | headings
     coverage = _fuzzy_coverage(stems, union_stems, 85.0, union_given)
-    uncovered = {s for s in stems if s not in union_stems and s not in union_given and _fuzzy_coverage([s], union_stems, 85.0) == 0}
+    uncovered = {
+        s
+        for s in stems
+        if s not in union_stems and s not in union_given and _fuzzy_coverage([s], union_stems, 85.0) == 0
+    }
     return coverage, uncovered, [item[1] for item in pool]
 
 
 _NEGATIONS = frozenset(
-    "not no never none cannot can't doesn't don't isn't aren't won't nicht kein keine keinen keinem keiner nie niemals".split()
+    [
+        "not",
+        "no",
+        "never",
+        "none",
+        "cannot",
+        "can't",
+        "doesn't",
+        "don't",
+        "isn't",
+        "aren't",
+        "won't",
+        "nicht",
+        "kein",
+        "keine",
+        "keinen",
+        "keinem",
+        "keiner",
+        "nie",
+        "niemals",
+    ]
 )
 
 

@@ -222,11 +222,11 @@ RULE_CLASSES = ("superlative", "absolute", "health", "environment")
 def check_brand_rules(raw: Any) -> dict[str, Any]:
     """Validate the per-brand overrides of the built-in rule classes (front matter ``brand_rules``)::
 
-        brand_rules:
-          superlative: warn        # block (default) | warn | off
-          absolute: block
-          allowed_terms: ["the only thermostat with e-paper"]   # never flagged
-          verbatim_copy: {seo_article: block, ad_copy: warn}   # per channel
+    brand_rules:
+      superlative: warn        # block (default) | warn | off
+      absolute: block
+      allowed_terms: ["the only thermostat with e-paper"]   # never flagged
+      verbatim_copy: {seo_article: block, ad_copy: warn}   # per channel
     """
     if not isinstance(raw, dict):
         raise ValueError("brand_rules must be a mapping")
@@ -243,5 +243,7 @@ def check_brand_rules(raw: Any) -> dict[str, Any]:
                 raise ValueError("brand_rules.verbatim_copy maps channels to block, warn or off")
             out[key] = {str(k): str(v) for k, v in value.items()}
         else:
-            raise ValueError(f"unknown brand_rules key {key!r}; known: {[*RULE_CLASSES, 'allowed_terms', 'verbatim_copy']}")
+            raise ValueError(
+                f"unknown brand_rules key {key!r}; known: {[*RULE_CLASSES, 'allowed_terms', 'verbatim_copy']}"
+            )
     return out

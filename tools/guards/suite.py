@@ -9,11 +9,10 @@ under 300 ms on two cores once the PII analyzer is warm (``evals/guards_bench.py
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from guardrails.validators import Validator
-
-from dataclasses import replace
 
 from tools.guards.brand import CLASS_RULES, DEFAULT_BANNED_CLAIMS, DEFAULT_BANNED_TERMS
 from tools.guards.findings import GuardFinding

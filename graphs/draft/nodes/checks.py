@@ -160,7 +160,7 @@ UNSUPPORTED = frozenset({"contradicted", "not_found"})
 def blocking_problems(state: DraftState) -> list[str]:
     """What stops a draft from being published: unsupported sentences and blocking guard findings."""
     problems = [
-        f"{s['field']}: sentence {s['verdict']} — \"{s['text']}\" ({s['reason']})"
+        f'{s["field"]}: sentence {s["verdict"]} — "{s["text"]}" ({s["reason"]})'
         for s in state.get("sentences") or []
         if s.get("verdict") in UNSUPPORTED
     ]
