@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from tools.channels import channel_spec
 from tools.content import DraftContent
 from tools.textnorm import fold_text
 
@@ -52,14 +53,6 @@ _TEMPLATE = """<!DOCTYPE html>
 """
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-
-_SCHEMA_TYPES = {
-    "seo_article": "Article",
-    "landing_page": "WebPage",
-    "product_description": "Product",
-    "ad_copy": "CreativeWork",
-    "crm_email": "EmailMessage",
-}
 
 
 @dataclass(frozen=True)
@@ -103,7 +96,7 @@ def build_jsonld(
     product_ids: list[str] | None = None,
 ) -> dict[str, Any]:
     """schema.org JSON-LD for the channel; citations name the source documents."""
-    kind = _SCHEMA_TYPES.get(channel, "CreativeWork")
+    kind = channel_spec(channel).schema_type
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": kind,

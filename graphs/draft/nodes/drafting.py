@@ -11,15 +11,8 @@ from graphs.draft.nodes.common import event
 from graphs.draft.nodes.retrieval import LANGUAGE_NAMES
 from graphs.draft.state import DraftState
 from prompts import load_prompt
+from tools.channels import channel_spec
 from tools.content import ChannelLimits, DraftContent, draft_json_schema, token_allowance
-
-CHANNEL_NAMES = {
-    "seo_article": "an SEO article",
-    "product_description": "a product description",
-    "ad_copy": "ad copy",
-    "crm_email": "a customer e-mail",
-    "landing_page": "a landing page",
-}
 
 
 class NoSourcesError(RuntimeError):
@@ -41,7 +34,7 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
     previous = state.get("draft") or {}
     messages = prompt.render_messages(
         company=services.options.company,
-        channel_name=CHANNEL_NAMES.get(channel, channel),
+        channel_name=channel_spec(channel).prompt_name,
         language_name=LANGUAGE_NAMES[state.get("language", "en")],
         brief=state["scrubbed_brief"],
         sources=sources,
