@@ -147,7 +147,9 @@ def check_text(
             }
         )
     for sentence in sentences:
-        sentence.pop("new_source_chunk", None)
+        if sentence.pop("new_source_chunk", None):  # no run here: corpus evidence is the only evidence
+            sentence["reason"] = sentence["reason"].replace(", added as a source", "")
+            sentence["citation_corrected"] = False
     blocking = any(s["verdict"] in {"contradicted", "not_found"} for s in sentences) or any(
         f["blocking"] for f in findings
     )
