@@ -72,6 +72,7 @@ def run(manuals: Path | None, verbose: bool = False) -> dict[str, object]:
                     alarms[case.kind.removeprefix("correct:")].append(flagged)
                     if flagged:
                         misses.append(f"FALSE ALARM [{case.kind}/{case.language}] {case.text} — {why}")
+            citations = _citations(bench, [c for c in cases if not c.planted and c.documents])
             timing = _timing(bench)
         finally:
             bench.close()
@@ -89,6 +90,41 @@ def run(manuals: Path | None, verbose: bool = False) -> dict[str, object]:
         "manuals": manuals is not None and manuals.exists(),
         "misses": misses,
         "timing_ms": timing,
+        "citations": citations,
+    }
+
+
+def _citations(bench: GroundingBench, cases: list[Case]) -> dict[str, float]:
+    """ALCE-style citation figures on correct sentences, each deliberately cited to the wrong page.
+
+    The run's sources are a distractor page (another product's) followed by the sentence's own
+    page, and the sentence carries the distractor's first label. Precision: the corrected citation
+    points into the sentence's own page; recall: every supported sentence ends up cited.
+    """
+    supported = cited = correct = corrected = 0
+    for case in cases:
+        own = case.documents[0]
+        distractor = ("lum-hb-1-" if not own.startswith("lum-hb-1") else "lum-th-200-") + case.language
+        sources = bench.sources(distractor, own)
+        text = f"{case.text} [S1]"
+        [result] = bench.checker(case.language).check(
+            segment_field("sections[0].body", text), sources, case.language, search=bench.search(case.language)
+        )
+        if result["verdict"] != "supported":
+            continue
+        supported += 1
+        by_label = {s.label: s.chunks[0].document_id for s in sources}
+        labels = result["citations"]
+        cited += bool(labels) or bool(result.get("new_source_chunk"))
+        docs = {by_label.get(label, "") for label in labels} or {(result["evidence"] or {}).get("document_id", "")}
+        correct += own in docs or any(d.startswith(own.rsplit("-", 1)[0]) for d in docs)
+        corrected += bool(result["citation_corrected"])
+    return {
+        "sentences": float(len(cases)),
+        "supported": float(supported),
+        "precision": correct / max(supported, 1),
+        "recall": cited / max(supported, 1),
+        "corrected": corrected / max(supported, 1),
     }
 
 
@@ -145,6 +181,12 @@ def format_report(report: dict[str, object], verbose: bool = False) -> str:
         f"check + guards on a {timing['words']:.0f}-word draft ({timing['sentences']:.0f} sentences, six source "  # type: ignore[index]
         f"pages): median {timing['median_ms']:.0f} ms wall, {timing['cpu_median_ms']:.0f} ms CPU; "  # type: ignore[index]
         f"max {timing['max_ms']:.0f} ms; first (cold) run {timing['first_ms']:.0f} ms"  # type: ignore[index]
+    )
+    cit = report["citations"]
+    lines.append(
+        f"citations (correct sentences cited to another product's page, {cit['supported']:.0f} supported of "  # type: ignore[index]
+        f"{cit['sentences']:.0f}): precision {cit['precision']:.3f}, recall {cit['recall']:.3f}, "  # type: ignore[index]
+        f"corrected {cit['corrected']:.3f}"  # type: ignore[index]
     )
     misses = report["misses"]
     if verbose or len(misses) <= 20:  # type: ignore[arg-type]
