@@ -25,6 +25,7 @@ from app.idempotency import IdempotencyMiddleware
 from app.limits import sanitise_errors
 from app.published import published_router
 from app.routers import audit, campaigns, health, runs, session
+from app.routers.check import build_router as check_router
 from app.routers.run_control import build_router as run_control_router
 from app.routers.schemas import CampaignOut, CampaignRequest, NewRun, RunOut, RunRequest
 from app.routers.stats import build_router as stats_router
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(published_router(runner))
     app.include_router(run_control_router(runner, worker))
     app.include_router(stats_router(runner))
+    app.include_router(check_router(lambda: runner().services))
     return app
 
 

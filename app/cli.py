@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.cli_check import check, sentence_table
 from app.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -104,11 +105,7 @@ def _print_review(view: Any) -> None:
     console.print(f"[dim]{draft.get('meta_description', '')}[/]")
     for section in draft.get("sections", []):
         console.print(f"\n[bold]{section['heading']}[/]\n{section['body']}")
-    table = Table("claim", "verdict", "reason", title="fact-check", show_lines=False)
-    for verdict in review.get("verdicts", []):
-        colour = "green" if verdict["verdict"] == "supported" else "red"
-        table.add_row(verdict["claim"]["text"][:80], f"[{colour}]{verdict['verdict']}[/]", verdict["reason"][:90])
-    console.print(table)
+    console.print(sentence_table(review.get("sentences", [])))
     for finding in review.get("guard_findings", []):
         console.print(f"guard [{finding.get('severity')}] {finding.get('validator')}: {finding.get('reason')}")
     pii = review.get("pii_findings", [])
@@ -332,6 +329,7 @@ app.add_typer(prompts_app, name="prompts")
 from app.cli_stats import stats as _stats_command  # noqa: E402
 
 app.command("stats")(_stats_command)
+app.command("check")(check)
 
 
 @llm_app.command("profiles")

@@ -71,9 +71,9 @@ def draft_diff(model: Mapping[str, Any] | None, current: Mapping[str, Any] | Non
 def model_draft(graph: Any, run_id: str) -> dict[str, Any] | None:
     """The latest draft the model wrote (after its guard pass), from the run's checkpoint history.
 
-    Walks the history oldest first: a ``fact_check`` step reached from ``write_draft``
-    starts a model draft, one reached from ``review`` starts an editor's; the state
-    after the next ``guard`` step holds that draft as the editor first saw it.
+    Walks the history oldest first: a ``guard`` step reached from ``write_draft`` starts a
+    model draft, one reached from ``review`` starts an editor's; the state after that
+    ``guard`` step (the PII scrub; the fact-check follows it) holds the draft as the editor saw it.
     """
     config = {"configurable": {"thread_id": run_id}}
     history = list(graph.get_state_history(config))
@@ -83,7 +83,7 @@ def model_draft(graph: Any, run_id: str) -> dict[str, Any] | None:
     previous_next: tuple[str, ...] = ()
     for snapshot in history:
         upcoming = tuple(snapshot.next or ())
-        if "fact_check" in upcoming:
+        if "guard" in upcoming:
             producer = (
                 "model" if "write_draft" in previous_next else "editor" if "review" in previous_next else producer
             )

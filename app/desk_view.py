@@ -507,7 +507,7 @@ def build_desk(review: Mapping[str, Any], lookup: ChunkLookup = no_lookup) -> De
     fields = draft_fields(draft)
     field_text = dict(fields)
     labels = [str(s.get("label")) for s in sources]
-    numbers = citation_numbers(draft, labels)
+    numbers = citation_numbers(draft, labels, review.get("sentences") or None)  # as the public page numbers them
     raw_sentences = review.get("sentences")
     derived = raw_sentences is None
     if derived:

@@ -122,13 +122,16 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
     def waiting() -> list[str]:
         return waiting_order(current()[0].list(limit=10_000))
 
-    def after_decision(run_id: str, notice: str) -> RedirectResponse:
+    def after_decision(run_id: str, notice: str, order: list[str]) -> RedirectResponse:
         """The next waiting draft (the queue when none is left), with a note on what just happened."""
-        target = next_after_decision(waiting(), run_id)
+        target = next_after_decision(order, run_id)
         where = f"/editor/runs/{target}" if target else "/editor"
         return RedirectResponse(f"{where}?notice={notice}&run={run_id}", status_code=303)
 
-    def decide(request: Request, run_id: str, decision: dict[str, Any]) -> None:
+    def decide(request: Request, run_id: str, decision: dict[str, Any]) -> list[str]:
+        """Record the decision (durable) and queue it; returns the waiting order *before* it, which
+        "next draft" is counted in (the decided run leaves the queue at once)."""
+        order = waiting()
         view = load(run_id)
         run_, work = current()
         try:  # durable before the redirect; the runner checks the review precondition once
@@ -136,6 +139,7 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
         except RunConflictError as exc:
             raise HTTPException(409, f"{exc} (status: {view.status})") from exc
         work.submit(run_id)
+        return order
 
     @router.get("", response_class=HTMLResponse)
     def queue_page(
@@ -250,10 +254,10 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
             if wants_json(request):
                 return JSONResponse({"status": "refused", "problems": problems}, status_code=409)
             return RedirectResponse(f"/editor/runs/{run_id}?notice=refused", status_code=303)
-        decide(request, run_id, {"action": "approve"})
+        order = decide(request, run_id, {"action": "approve"})
         if wants_json(request):
-            return JSONResponse({"status": "running", "next": next_after_decision(waiting(), run_id)}, status_code=202)
-        return after_decision(run_id, "approve")
+            return JSONResponse({"status": "running", "next": next_after_decision(order, run_id)}, status_code=202)
+        return after_decision(run_id, "approve", order)
 
     @router.post("/runs/{run_id}/reject")
     def reject(request: Request, run_id: str, feedback: Annotated[str, Form()] = "") -> RedirectResponse:
@@ -264,8 +268,8 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
         if not text:
             load(run_id)
             return RedirectResponse(f"/editor/runs/{run_id}?notice=need_feedback", status_code=303)
-        decide(request, run_id, {"action": "reject", "feedback": text})
-        return after_decision(run_id, "reject")
+        order = decide(request, run_id, {"action": "reject", "feedback": text})
+        return after_decision(run_id, "reject", order)
 
     @router.get("/runs/{run_id}/reject-final", response_class=HTMLResponse)
     def confirm_reject(request: Request, run_id: str) -> HTMLResponse:
@@ -279,8 +283,8 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
         if confirm != "yes":
             load(run_id)
             return RedirectResponse(f"/editor/runs/{run_id}/reject-final", status_code=303)
-        decide(request, run_id, {"action": "reject", "feedback": ""})
-        return after_decision(run_id, "reject_final")
+        order = decide(request, run_id, {"action": "reject", "feedback": ""})
+        return after_decision(run_id, "reject_final", order)
 
     @router.post("/runs/{run_id}/edit", response_model=None)
     async def edit(request: Request, run_id: str) -> Response:

@@ -40,7 +40,9 @@ def published_file(runner: DraftRunner, view: RunView, kind: str) -> Path | None
 def public_sources(draft_record: dict[str, Any]) -> list[dict[str, Any]]:
     """The sources the public page lists, numbered as it numbers them."""
     sources = list(draft_record.get("sources") or [])
-    numbers = citation_numbers(draft_record.get("draft") or {}, [str(s.get("label")) for s in sources])
+    numbers = citation_numbers(
+        draft_record.get("draft") or {}, [str(s.get("label")) for s in sources], draft_record.get("sentences") or None
+    )
     cited = [
         {
             **s,

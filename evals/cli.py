@@ -6,6 +6,8 @@ so production code never imports ``evals``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(help="Benchmarks: retrieval, PII, fact-check, end-to-end demo figures.", no_args_is_help=True)
@@ -91,6 +93,17 @@ def retrieval(
         typer.echo(run_dataset(dataset, Path(cache), langchain=langchain, rerank=rerank, log=typer.echo))
     if synthetic:
         typer.echo(synthetic_table(synthetic))
+
+
+@app.command("grounding")
+def grounding(
+    manuals: str = typer.Option("../shared/data/manuals", help="Manual pages, ingested as approved."),
+    verbose: bool = typer.Option(False, help="List every miss and false alarm."),
+) -> None:
+    """Sentence-level planted-error benchmark (de+en): recall per kind, false alarms, check+guards timing."""
+    from evals.grounding import main
+
+    main(Path(manuals), verbose)
 
 
 @app.command("demo")

@@ -35,6 +35,17 @@ class DraftContent(BaseModel):
     sections: list[DraftSection]
     claims: list[DraftClaim]
 
+    def published_fields(self) -> list[tuple[str, str]]:
+        """Every field a reader sees, as ``(field path, text)``: what the sentence fact-check covers.
+
+        Field paths are the contract-1 names (``title``, ``meta_description``,
+        ``sections[0].heading``, ``sections[0].body``).
+        """
+        fields = [("title", self.title), ("meta_description", self.meta_description)]
+        for index, section in enumerate(self.sections):
+            fields += [(f"sections[{index}].heading", section.heading), (f"sections[{index}].body", section.body)]
+        return [(name, text) for name, text in fields if text and text.strip()]
+
     def full_text(self) -> str:
         """Everything a reader sees, as plain text (what the guards and PII scrubber check)."""
         parts = [self.title, self.meta_description]

@@ -19,9 +19,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from tools.channels import channel_spec
 from tools.content import DraftContent
+from tools.textnorm import fold_text
 
 _CITATION = re.compile(r"\[(S\d+)\]")
+_CITATION_GROUP = re.compile(r"\s*\[\s*S\d+(?:\s*[,;]\s*S\d+)*\s*\]")
 
 _TEMPLATE = """<!DOCTYPE html>
 <html lang="{{ language }}">
@@ -34,7 +37,7 @@ _TEMPLATE = """<!DOCTYPE html>
 </head>
 <body>
 <article data-channel="{{ channel }}" data-run="{{ run_id }}">
-<h1>{{ draft.title }}</h1>
+<h1>{{ title }}</h1>
 {% for section in sections %}<section>
 <h2>{{ section.heading }}</h2>
 <p>{{ section.body }}</p>
@@ -51,14 +54,6 @@ _TEMPLATE = """<!DOCTYPE html>
 """
 
 _ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-
-_SCHEMA_TYPES = {
-    "seo_article": "Article",
-    "landing_page": "WebPage",
-    "product_description": "Product",
-    "ad_copy": "CreativeWork",
-    "crm_email": "EmailMessage",
-}
 
 
 @dataclass(frozen=True)
@@ -93,22 +88,35 @@ def _cite(text: str, numbers: dict[str, int]) -> Markup:
 
 
 def source_caption(title: str, heading: str = "") -> str:
-    """How a source is named to readers: its title, then the heading path without parts that repeat it.
+    """How a source is named to readers: "title – heading", without parts that repeat.
 
-    Chunk headings carry the document's own top heading ("Acme Kettle K1 > Price" under the
-    title "Acme Kettle K1"); readers need "Acme Kettle K1 – Price", once.
+    A heading path usually starts with the page's H1, which is the title again
+    ("Thermo 200 – Thermostat > Thermo 200 – Thermostat > Overview"); readers need each part once.
+    Parts are compared in copydesk's matching form, and a part contained in an earlier one is dropped.
     """
-    seen = {title.strip().casefold()}
-    parts = []
-    for part in (p.strip() for p in heading.split(">")):
-        if part and part.casefold() not in seen:
-            seen.add(part.casefold())
-            parts.append(part)
-    return " – ".join([title.strip(), *parts]) if title.strip() else " – ".join(parts)
+    parts: list[str] = []
+    for piece in [title, *heading.split(">")]:
+        piece = piece.strip()
+        key = fold_text(piece)
+        if not piece or any(key == fold_text(p) or key in fold_text(p) for p in parts):
+            continue
+        parts.append(piece)
+    return " – ".join(parts)
 
 
-def citation_numbers(draft: DraftContent | Mapping[str, Any], labels: Sequence[str]) -> dict[str, int]:
-    """The reader's citation numbers: sources actually cited, numbered in source order (all when none is)."""
+def citation_numbers(
+    draft: DraftContent | Mapping[str, Any],
+    labels: Sequence[str],
+    sentences: list[dict[str, Any]] | None = None,
+) -> dict[str, int]:
+    """The reader's citation numbers, exactly as :func:`render_html` prints them.
+
+    With the fact-check's ``sentences``: the sources the checked sentences cite, numbered in
+    order of first citation. Without: sources the model cited, in source order (all when none is).
+    """
+    if sentences:
+        content = draft if isinstance(draft, DraftContent) else DraftContent.model_validate(draft)
+        return {label: i + 1 for i, label in enumerate(_cited_order(content, labels, sentences))}
     data = draft.model_dump() if isinstance(draft, DraftContent) else draft
     used = {label for sec in data.get("sections") or [] for label in _CITATION.findall(sec.get("body") or "")}
     used |= {str(label) for claim in data.get("claims") or [] for label in claim.get("sources") or []}
@@ -126,7 +134,7 @@ def build_jsonld(
     product_ids: list[str] | None = None,
 ) -> dict[str, Any]:
     """schema.org JSON-LD for the channel; citations name the source documents."""
-    kind = _SCHEMA_TYPES.get(channel, "CreativeWork")
+    kind = channel_spec(channel).schema_type
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": kind,
@@ -143,10 +151,66 @@ def build_jsonld(
         data["datePublished"] = published_at.isoformat()
         data["text"] = "\n\n".join(_CITATION.sub("", s.body).strip() for s in draft.sections)
     data["citation"] = [
-        {"@type": "CreativeWork", "name": s.title, "identifier": s.chunk_id, "isPartOf": s.document_id}
-        for s in sources
+        {"@type": "CreativeWork", "name": s.title, "identifier": s.chunk_id, "isPartOf": s.document_id} for s in sources
     ]
     return data
+
+
+def source_name(source: SourceRef) -> str:
+    """The source's name as the public page lists it (:func:`source_caption`)."""
+    return source_caption(source.title, source.heading)
+
+
+def _cited_texts(draft: DraftContent, sentences: list[dict[str, Any]]) -> tuple[str, list[tuple[str, str]]]:
+    """Title and (heading, body) pairs with each sentence's checked citations in place of the model's."""
+    title = _with_sentence_citations(draft.title, "title", sentences)
+    bodies = [
+        (
+            _with_sentence_citations(s.heading, f"sections[{i}].heading", sentences),
+            _with_sentence_citations(s.body, f"sections[{i}].body", sentences),
+        )
+        for i, s in enumerate(draft.sections)
+    ]
+    return title, bodies
+
+
+def _cited_order(draft: DraftContent, labels: Sequence[str], sentences: list[dict[str, Any]]) -> list[str]:
+    title, bodies = _cited_texts(draft, sentences)
+    known, order = set(labels), []
+    for text in [title, *(part for pair in bodies for part in pair)]:
+        for label in _CITATION.findall(text):
+            if label in known and label not in order:
+                order.append(label)
+    return order
+
+
+def _with_sentence_citations(text: str, field: str, sentences: list[dict[str, Any]]) -> str:
+    """``text`` with the model's markers replaced by each sentence's checked citations.
+
+    The fact-check decides what a sentence cites (corrected where the model cited the
+    wrong source); a sentence that is not supported cites nothing.
+    """
+    own = sorted((s for s in sentences if s.get("field") == field), key=lambda s: s["start"])
+    if not own:
+        return text
+    out: list[str] = []
+    cursor = 0
+    for sentence in own:
+        start, end = int(sentence["start"]), int(sentence["end"])
+        if start < cursor or end > len(text):
+            return text  # offsets do not fit this text (edited after the check): keep its own markers
+        out.append(text[cursor:start])
+        body = _CITATION_GROUP.sub("", text[start:end]).rstrip()
+        labels = sentence.get("citations") or [] if sentence.get("verdict") == "supported" else []
+        markers = "".join(f"[{label}]" for label in labels)
+        if markers and body and body[-1] in ".!?:;":
+            body = f"{body[:-1].rstrip()} {markers}{body[-1]}"  # "… EUR 59.90 [S2]."
+        elif markers:
+            body = f"{body} {markers}"
+        out.append(body)
+        cursor = end
+    out.append(_CITATION_GROUP.sub("", text[cursor:]))
+    return "".join(out)
 
 
 def render_html(
@@ -157,16 +221,37 @@ def render_html(
     sources: list[SourceRef],
     run_id: str,
     jsonld: dict[str, Any],
+    sentences: list[dict[str, Any]] | None = None,
 ) -> str:
-    """The publishable page. Only sources actually cited are numbered and listed."""
-    numbers = citation_numbers(draft, [s.label for s in sources])
-    cited = [s for s in sources if s.label in numbers]
-    sections = [{"heading": s.heading, "body": _cite(s.body, numbers)} for s in draft.sections]
+    """The publishable page: inline numbered citations per sentence, and exactly the cited sources.
+
+    With ``sentences`` (the fact-check's verdicts) each supported sentence cites the
+    source that supports it; without them the model's own ``[S1]`` markers are used.
+    """
+    title = draft.title
+    bodies = [(s.heading, s.body) for s in draft.sections]
+    if sentences:
+        title, bodies = _cited_texts(draft, sentences)
+    known = {s.label for s in sources}
+    order: list[str] = []
+    for text in [title, *(part for pair in bodies for part in pair)]:
+        for label in _CITATION.findall(text):
+            if label in known and label not in order:
+                order.append(label)
+    if not sentences and not order:
+        order = [label for claim in draft.claims for label in claim.sources if label in known]
+        order = list(dict.fromkeys(order))
+    by_label = {s.label: s for s in sources}
+    cited = [by_label[label] for label in order]
+    numbers = {s.label: i + 1 for i, s in enumerate(cited)}
+    sections = [{"heading": _cite(h, numbers), "body": _cite(b, numbers)} for h, b in bodies]
     jsonld_text = json.dumps(jsonld, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
     return _ENV.from_string(_TEMPLATE).render(
         draft=draft,
+        title=_cite(title, numbers),
         sections=sections,
         sources=cited,
+        source_name=source_name,
         channel=channel,
         language=language,
         run_id=run_id,
@@ -185,19 +270,33 @@ def publish(
     out_dir: Path,
     product_ids: list[str] | None = None,
     extra: dict[str, Any] | None = None,
+    sentences: list[dict[str, Any]] | None = None,
 ) -> PublishedFiles:
     """Write ``index.html``, ``content.jsonld`` and ``draft.json`` under ``out_dir/run_id``."""
     target = out_dir / run_id
     target.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
+    if sentences:
+        cited = {label for s in sentences if s.get("verdict") == "supported" for label in s.get("citations") or []}
+        listed = [s for s in sources if s.label in cited]
+    else:
+        listed = sources
     jsonld = build_jsonld(
-        draft, channel=channel, language=language, sources=sources, published_at=now, product_ids=product_ids
+        draft, channel=channel, language=language, sources=listed, published_at=now, product_ids=product_ids
     )
     html_path = target / "index.html"
     jsonld_path = target / "content.jsonld"
     draft_path = target / "draft.json"
     html_path.write_text(
-        render_html(draft, channel=channel, language=language, sources=sources, run_id=run_id, jsonld=jsonld),
+        render_html(
+            draft,
+            channel=channel,
+            language=language,
+            sources=sources,
+            run_id=run_id,
+            jsonld=jsonld,
+            sentences=sentences,
+        ),
         encoding="utf-8",
     )
     jsonld_path.write_text(json.dumps(jsonld, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -69,6 +69,8 @@ class Folded:
 
 def fold_char(ch: str, *, casefold: bool) -> str:
     """The folded form of one character (may be empty or longer than one character)."""
+    if ch.isascii():  # fast path: NFKC, confusables and typographic punctuation leave ASCII alone
+        return ch.lower() if casefold else ch
     if ch in INVISIBLE:
         return ""
     out = []

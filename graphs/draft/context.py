@@ -19,9 +19,10 @@ from pydantic import BaseModel, Field
 
 from serving.structured import StructuredLLM
 from tools.embeddings import Embedder
+from tools.evidence_policy import EvidencePolicy
 from tools.factcheck import FactChecker
 from tools.guards import GuardSuite
-from tools.models import Chunk, FusionType, MetadataFilter
+from tools.models import Chunk, FusionType
 from tools.pii import PiiScrubber
 from tools.rerank import Reranker
 from tools.stores.base import HybridStore
@@ -59,11 +60,19 @@ class DraftServices:
     # Paraphrased instructions (issue 9): flagged sentences of a text; None where no trained model fits.
     injection_screen: Callable[[str], list[Any]] | None = None
 
-    def search_corpus(self, text: str, limit: int = 5) -> list[Chunk]:
-        """Approved-corpus search used by the fact-checker when cited chunks do not settle a claim."""
+    def search_corpus(self, text: str, limit: int = 5, language: str | None = None) -> list[Chunk]:
+        """Corpus search used by the fact-checker when the run's sources do not settle a sentence.
+
+        Under the same evidence policy as retrieval (``tools.evidence_policy``): approved,
+        the run's language, valid today, never guidelines. Over-fetches because the
+        doc-type exclusion is applied after the store's own filter.
+        """
+        policy = EvidencePolicy(language=language if language in ("de", "en") else None)  # type: ignore[arg-type]
         vector = self.embedder.embed_queries([text])[0]
-        hits = self.store.hybrid(text, vector, alpha=self.options.alpha, limit=limit, filters=MetadataFilter())
-        return [hit.chunk for hit in hits]
+        hits = self.store.hybrid(
+            text, vector, alpha=self.options.alpha, limit=limit * 2, filters=policy.metadata_filter()
+        )
+        return [hit.chunk for hit in policy.keep(hits)][:limit]
 
 
 class DraftContext(BaseModel):

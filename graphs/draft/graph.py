@@ -1,8 +1,11 @@
 """The draft graph, top to bottom: the list of stages a piece of content goes through.
 
-prepare_brief → rewrite_queries → retrieve → rerank → select_sources → write_draft → fact_check → guard
+prepare_brief → rewrite_queries → retrieve → rerank → select_sources → write_draft → guard → fact_check
   → (revise → write_draft, bounded) → review (editor interrupt)
-  → approve: publish | edit: fact_check again | reject: revise (bounded) or end.
+  → approve: publish | edit: guard and fact_check again | reject: revise (bounded) or end.
+
+The guard (PII scrub) runs before the fact-check so that the sentences checked, and
+their offsets, are exactly the published text.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from graphs.draft.state import DraftInput, DraftState
 from graphs.draft.tracing import traced
 
 
-def route_after_guard(state: DraftState, runtime: Runtime[DraftServices]) -> str:
+def route_after_checks(state: DraftState, runtime: Runtime[DraftServices]) -> str:
     """Problems go back to the writer until the revision budget is spent; then to the editor, marked."""
     if (state.get("decision") or {}).get("action") == "edit":
         return "review"
@@ -41,7 +44,7 @@ def route_after_review(state: DraftState, runtime: Runtime[DraftServices]) -> st
     if action == "approve":
         return "publish"
     if action == "edit":
-        return "fact_check"
+        return "guard"
     if action == "reject":
         limit = services_of(runtime).options.max_revisions
         if decision.get("feedback") and state.get("revision", 0) < limit:
@@ -78,11 +81,11 @@ def build_graph() -> StateGraph[DraftState, Any, DraftInput, DraftState]:
     builder.add_edge("retrieve", "rerank")
     builder.add_edge("rerank", "select_sources")
     builder.add_edge("select_sources", "write_draft")
-    builder.add_edge("write_draft", "fact_check")
-    builder.add_edge("fact_check", "guard")
-    builder.add_conditional_edges("guard", route_after_guard, ["revise", "review"])
+    builder.add_edge("write_draft", "guard")
+    builder.add_edge("guard", "fact_check")
+    builder.add_conditional_edges("fact_check", route_after_checks, ["revise", "review"])
     builder.add_edge("revise", "write_draft")
-    builder.add_conditional_edges("review", route_after_review, ["publish", "fact_check", "revise", "reject", "review"])
+    builder.add_conditional_edges("review", route_after_review, ["publish", "guard", "revise", "reject", "review"])
     builder.add_edge("publish", END)
     builder.add_edge("reject", END)
     return builder

@@ -53,7 +53,8 @@ class DraftState(DraftInput, total=False):
     prompt_ref: str
     prompt_hash: str
     prompts_used: Annotated[dict[str, str], merge_dicts]  # {"draft/seo_article@v2": "sha256:..."}
-    verdicts: list[dict[str, Any]]
+    verdicts: list[dict[str, Any]]  # legacy claim-level verdicts (no longer written; read `sentences`)
+    sentences: list[dict[str, Any]]  # one verdict per published sentence (COORDINATION contract 1)
     guard_findings: list[dict[str, Any]]
     pii_findings: list[dict[str, Any]]
     revision: int

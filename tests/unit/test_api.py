@@ -35,7 +35,8 @@ def test_run_is_queued_then_reviewed_and_published(api: tuple[TestClient, GraphH
     settle(client)
     waiting = client.get(f"/v1/runs/{run_id}").json()
     assert waiting["status"] == "awaiting_review"
-    assert waiting["review"]["verdicts"][0]["verdict"] == "supported"
+    body = [s for s in waiting["review"]["sentences"] if s["field"] == "sections[0].body"]
+    assert body and body[0]["verdict"] == "supported" and body[0]["evidence"]["text"]
 
     assert client.post(f"/v1/runs/{run_id}/review", json={"action": "approve", "editor": "eva"}).status_code == 202
     settle(client)

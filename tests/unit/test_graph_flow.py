@@ -35,7 +35,9 @@ def test_approve_publishes_html_with_citations(harness_factory) -> None:
     harness = harness_factory({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]})
     view = harness.runner.start(BRIEF, channel="product_description", language="en")
     assert view.status == "awaiting_review"
-    assert [v["verdict"] for v in view.review["verdicts"]] == ["supported"]
+    verdicts = {s["field"]: s["verdict"] for s in view.review["sentences"]}
+    assert verdicts["sections[0].body"] == "supported"
+    assert set(verdicts.values()) <= {"supported", "no_claim"}
     assert view.review["blocking"] == []
     cited_chunk = view.review["sources"][0]["chunk_id"]
     assert cited_chunk.startswith("kettle-k1-en::")
@@ -73,7 +75,8 @@ def test_fact_check_failure_goes_back_to_the_writer_with_the_reason(harness_fact
     view = harness.runner.start(BRIEF, channel="product_description", language="en")
     assert view.status == "awaiting_review"
     assert view.review["revision"] == 1
-    assert [v["verdict"] for v in view.review["verdicts"]] == ["supported"]
+    body = [s for s in view.review["sentences"] if s["field"] == "sections[0].body"]
+    assert [s["verdict"] for s in body] == ["supported"]
     second_prompt = harness.services.llm.prompts_for("draft")[1]
     assert "39.90" in second_prompt and ("not_found" in second_prompt or "contradicted" in second_prompt)
 
@@ -157,7 +160,7 @@ def test_a_run_whose_process_died_mid_run_continues_on_retry(tmp_path: Path) -> 
     harness = GraphHarness(tmp_path, ScriptedLLM(script))
     try:
         killer = {"calls": 0}
-        original = harness.services.fact_checker.check
+        original = harness.services.store.get_chunks
 
         def dies_once(*args, **kwargs):  # type: ignore[no-untyped-def]
             killer["calls"] += 1
@@ -165,7 +168,8 @@ def test_a_run_whose_process_died_mid_run_continues_on_retry(tmp_path: Path) -> 
                 raise KeyboardInterrupt  # what a killed process looks like: no error is recorded
             return original(*args, **kwargs)
 
-        harness.services.fact_checker.check = dies_once  # type: ignore[method-assign]
+        # The fact-check reads the run's source chunks from the store: die there, mid-run.
+        harness.services.store.get_chunks = dies_once  # type: ignore[method-assign]
         with pytest.raises(KeyboardInterrupt):
             harness.runner.start(BRIEF, channel="product_description", language="en", run_id="crashed")
         assert harness.runner.get("crashed").status == "running"
@@ -174,3 +178,54 @@ def test_a_run_whose_process_died_mid_run_continues_on_retry(tmp_path: Path) -> 
         assert len(harness.services.llm.prompts_for("draft")) == 1, "the draft written before the crash is kept"
     finally:
         harness.close()
+
+
+@pytest.mark.parametrize(
+    ("field", "wrong"),
+    [
+        ("body", "The Acme Kettle K1 costs 39.90 EUR and holds 1.7 litres."),
+        ("title", "Acme Kettle K1 for only 39.90 EUR"),
+        ("meta", "The Acme Kettle K1 boils 3 litres with 3000 W."),
+    ],
+)
+def test_editor_edit_with_a_wrong_fact_cannot_be_approved(harness_factory, field: str, wrong: str) -> None:
+    harness = harness_factory({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]})
+    view = harness.runner.start(BRIEF, channel="product_description", language="en")
+    assert view.review["blocking"] == []
+    edited = dict(view.review["draft"])  # the claims list stays correct: it is a hint, not what is checked
+    if field == "body":
+        edited["sections"] = [{"heading": "Price", "body": wrong}]
+    elif field == "title":
+        edited["title"] = wrong
+    else:
+        edited["meta_description"] = wrong
+    after = harness.runner.resume(view.run_id, {"action": "edit", "draft": edited, "editor": "eva"})
+    assert after.status == "awaiting_review"
+    bad = [s for s in after.review["sentences"] if s["verdict"] in {"contradicted", "not_found"}]
+    assert bad and all("39.90" in s["text"] or "3" in s["text"] for s in bad)
+    refused = harness.runner.resume(view.run_id, {"action": "approve"})
+    assert refused.status == "awaiting_review"
+    assert refused.review["message"].startswith("cannot approve")
+
+
+def test_published_page_cites_each_sentence_and_lists_exactly_the_cited_sources(harness_factory) -> None:
+    harness = harness_factory({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]})
+    view = harness.runner.start(BRIEF, channel="product_description", language="en")
+    edited = dict(view.review["draft"])
+    # The editor cites nothing; the fact-check finds the supporting source for each sentence.
+    edited["sections"] = [
+        {"heading": "Price", "body": "The Acme Kettle K1 costs 49.90 EUR. It holds 1.7 litres. Order yours today!"}
+    ]
+    after = harness.runner.resume(view.run_id, {"action": "edit", "draft": edited})
+    body = [s for s in after.review["sentences"] if s["field"] == "sections[0].body"]
+    assert [s["verdict"] for s in body] == ["supported", "supported", "no_claim"]
+    assert all(s["citations"] and s["citation_corrected"] for s in body[:2])
+    assert body[1]["evidence"]["text"].startswith("The Acme Kettle K1 holds 1.7 litres")
+    done = harness.runner.resume(view.run_id, {"action": "approve"})
+    html = Path(done.published["html"]).read_text(encoding="utf-8")
+    assert html.count('<sup class="cite">') >= 2
+    assert "Order yours today!" in html and "today! <sup" not in html
+    listed = html.count('<li id="src-')
+    cited = {label for s in after.review["sentences"] if s["verdict"] == "supported" for label in s["citations"]}
+    assert listed == len(cited)
+    assert "Acme Kettle K1 – Acme Kettle K1" not in html, "no duplicated title parts in the sources list"

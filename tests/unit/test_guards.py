@@ -151,3 +151,67 @@ def test_guidelines_section_fallback() -> None:
     guide = parse_guidelines(md)
     assert [p.term for p in guide.banned_terms] == ["Wunderwaffe"]
     assert guide.banned_claims[0].term == "vegan" and guide.banned_claims[0].unless_source
+
+
+# --- brand rules that cannot be dodged (issue 7, item 5) -----------------------------------------
+
+
+def _blocking(suite: GuardSuite, text: str, language: str = "en", sources: list[str] | None = None) -> list[str]:
+    return [
+        f.excerpt
+        for f in suite.check_draft(text, channel="product_description", language=language, sources=sources or [])
+        if f.severity == "block" and f.validator in {"banned_term", "banned_claim"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The Thermo 200 is guar\u200banteed to save energy.", "en"),  # zero-width space
+        ("The Thermo 200 is gu\u0430ranteed to save energy.", "en"),  # Cyrillic a
+        ("Das spart garan\u00adtiert Energie.", "de"),  # soft hyphen
+        ("Wir garantieren niedrigere Kosten.", "de"),  # inflected verb
+        ("Das Gerät ist klima-neutral.", "de"),  # hyphenated compound
+        ("Das Gerät ist CO\u2082-neutral.", "de"),  # subscript two
+        ("Ｇｕａｒａｎｔｅｅｄ savings.", "en"),  # full-width letters
+        ("the best thermostat on the market", "en"),  # gapped pattern
+        ("Es ist das leiseste Thermostat.", "de"),  # German superlative class
+        ("It is the quietest thermostat.", "en"),  # English superlative class
+        ("The only thermostat you will ever need.", "en"),  # absolute class
+        ("Der einzige Thermostat, den Sie brauchen.", "de"),  # German absolute class
+    ],
+)
+def test_banned_wording_cannot_be_dodged(text: str, language: str) -> None:
+    suite = GuardSuite(banned_terms=["best on the market"], check_pii=False)
+    assert _blocking(suite, text, language), text
+
+
+def test_findings_point_into_the_original_text() -> None:
+    suite = GuardSuite(check_pii=False)
+    text = "Savings are guar\u200banteed."
+    [finding] = [
+        f
+        for f in suite.check_draft(text, channel="ad_copy", language="en", sources=[])
+        if f.validator in {"banned_term", "banned_claim"}
+    ]
+    assert text[finding.start : finding.end] == "guar\u200banteed"
+    assert "look-alike" in finding.reason or "hidden" in finding.reason
+
+
+def test_the_warranty_noun_only_warns() -> None:
+    suite = GuardSuite(check_pii=False)
+    findings = suite.check_draft("Garantie: 36 Monate.", channel="ad_copy", language="de", sources=[])
+    assert [f.severity for f in findings if f.validator in {"banned_term", "banned_claim"}] == ["warn"]
+
+
+def test_superlative_with_a_source_and_per_brand_overrides() -> None:
+    text = "It is the quietest thermostat."
+    assert not _blocking(GuardSuite(check_pii=False), text, sources=["Lumora makes the quietest thermostat."])
+    relaxed = GuardSuite.from_guidelines(
+        "---\nbrand_rules:\n  superlative: warn\n  allowed_terms: ['the only thermostat with e-paper']\n---\n# G\n",
+        check_pii=False,
+    )
+    assert not _blocking(relaxed, text)
+    assert not _blocking(relaxed, "The only thermostat with e-paper.")
+    with pytest.raises(ValueError, match="brand_rules"):
+        GuardSuite.from_guidelines("---\nbrand_rules:\n  superlative: maybe\n---\n", check_pii=False)

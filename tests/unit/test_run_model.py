@@ -142,16 +142,16 @@ def test_cancel_while_running_stops_at_the_next_stage(tmp_path: Path) -> None:
     harness = GraphHarness(tmp_path, script())
     try:
         run_id = harness.runner.create(BRIEF, channel="ad_copy", language="en")
-        original = harness.services.fact_checker.check
+        original = harness.services.guards.check_draft
 
         def cancel_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
-            harness.runner.cancel(run_id)  # an operator cancels while the worker is in fact_check
+            harness.runner.cancel(run_id)  # an operator cancels while the worker is in the guard stage
             return original(*args, **kwargs)
 
-        harness.services.fact_checker.check = cancel_meanwhile  # type: ignore[method-assign]
+        harness.services.guards.check_draft = cancel_meanwhile  # type: ignore[method-assign]
         view = harness.runner.drive(run_id)
         assert view.status == "cancelled"
-        assert harness.runner.graph.get_state(harness.runner._config(run_id)).next == ("guard",)
+        assert harness.runner.graph.get_state(harness.runner._config(run_id)).next == ("fact_check",)
         assert harness.runner.drive(run_id).status == "cancelled"  # a late duplicate job does nothing
     finally:
         harness.close()

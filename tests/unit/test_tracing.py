@@ -236,7 +236,9 @@ def test_a_run_is_one_trace_with_nodes_generations_scores_and_no_pii(
     while time.monotonic() < deadline and len({s["name"] for s in box.scores}) < 5:
         time.sleep(0.1)
     scores = {s["name"]: s for s in box.scores}
-    assert scores["factcheck_supported_ratio"]["value"] == 0.0  # the scripted draft states a wrong price
+    # title and meta description are supported; the sentence with the wrong price is contradicted
+    assert scores["factcheck_supported_ratio"]["value"] == pytest.approx(2 / 3)
+    assert scores["factcheck_unsupported"]["value"] == 1.0
     assert scores["guard_passed"]["dataType"] == "BOOLEAN"
     assert scores["editor_decision"]["value"] == "reject"
     assert {s["traceId"] for s in box.scores} == {tracing.trace_id_for(run_id)}

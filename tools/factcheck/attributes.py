@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from tools.factcheck.lexicon import QUANTITY_ATTRIBUTES
 from tools.factcheck.quantities import Quantity
@@ -27,8 +28,13 @@ def _token_matches(token: str, stem: str) -> bool:
     return token.startswith(stem) or (len(stem) >= 5 and stem in token)
 
 
-def _cue_positions(text: str) -> list[tuple[str, int, int]]:
-    """(attribute, start, end) for each cue found in ``text``."""
+@lru_cache(maxsize=8192)
+def _cue_positions(text: str) -> tuple[tuple[str, int, int], ...]:
+    """(attribute, start, end) for each cue found in ``text`` (cached: evidence sentences recur)."""
+    return tuple(_find_cues(text))
+
+
+def _find_cues(text: str) -> list[tuple[str, int, int]]:
     tokens = [(m.group(0).lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
     found: list[tuple[str, int, int]] = []
     for attribute, (_, cues) in QUANTITY_ATTRIBUTES.items():
@@ -55,7 +61,7 @@ def _fits(attribute: str, quantity: Quantity) -> bool:
     return quantity.dimension in dimensions or (quantity.kind == "price" and "price" in dimensions)
 
 
-def _nearest(cues: list[tuple[str, int, int]], quantity: Quantity, positional: bool = True) -> str | None:
+def _nearest(cues: Sequence[tuple[str, int, int]], quantity: Quantity, positional: bool = True) -> str | None:
     fitting = [c for c in cues if _fits(c[0], quantity)]
     if not fitting:
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tools.factcheck.quantities import find_quantities
 
@@ -35,10 +36,11 @@ class Name:
     end: int
     surface: str
     kind: str  # "product" (known), "code" (shape), "ip rating", "energy class"
+    canonical: str = ""  # the known name a short form stands for ("Thermo 200" → "Lumora Thermo 200")
 
     @property
     def key(self) -> str:
-        return normalise_name(self.surface)
+        return normalise_name(self.canonical or self.surface)
 
 
 def normalise_name(text: str) -> str:
@@ -53,10 +55,42 @@ def _families(known: Iterable[str]) -> list[re.Pattern[str]]:
         match = re.match(r"^(.*?[^\W\d_])[\s-]?\d+\w*$", name.strip())
         if match:
             prefixes.add(match.group(1))
+            words = match.group(1).split()
+            if len(words) >= 2:  # "Lumora Thermo 200" makes "Thermo 300" a (sibling) product name too
+                prefixes.add(words[-1])
     return [
         re.compile(r"(?<![\w])" + re.escape(p) + r"[\s-]?\d+[A-Za-z]*(?![\w])", re.I)
         for p in sorted(prefixes, key=len, reverse=True)
     ]
+
+
+@lru_cache(maxsize=64)
+def _known_patterns(known: tuple[str, ...]) -> list[tuple[re.Pattern[str], str]]:
+    """Compiled patterns for the known names and their aliases, longest first (built once per catalogue)."""
+    out = []
+    for alias, name in sorted(_aliases(known), key=lambda pair: len(pair[0]), reverse=True):
+        pattern = r"(?<![\w])" + r"[\s-]?".join(re.escape(ch) for ch in normalise_name(alias)) + r"(?![\w])"
+        out.append((re.compile(pattern, re.I), name))
+    return out
+
+
+@lru_cache(maxsize=64)
+def _cached_families(known: tuple[str, ...]) -> list[re.Pattern[str]]:
+    return _families(known)
+
+
+def _aliases(known: Iterable[str]) -> list[tuple[str, str]]:
+    """(how a text may write it, the known name): the name itself, and without the brand word
+    when what remains is still a model name ("Lumora Thermo 200" → "Thermo 200")."""
+    out: dict[str, str] = {}
+    for name in (n.strip() for n in known if n.strip()):
+        out.setdefault(name, name)
+        words = name.split()
+        if len(words) >= 3:  # "Aero 500" keeps its brand-free form; a bare "500" is no name
+            tail = " ".join(words[1:])
+            if any(ch.isdigit() for ch in tail):
+                out.setdefault(tail, name)
+    return list(out.items())
 
 
 def _quantity_spans(text: str) -> list[tuple[int, int]]:
@@ -77,13 +111,13 @@ def find_names(text: str, known: Iterable[str] = ()) -> list[Name]:
     for match in _IP.finditer(text):
         names.append(Name(match.start(), match.end(), match.group(0).upper().replace(" ", ""), "ip rating"))
         taken.append(match.span())
-    for name in sorted({n for n in known if n.strip()}, key=len, reverse=True):
-        pattern = r"(?<![\w])" + r"[\s-]?".join(re.escape(ch) for ch in normalise_name(name)) + r"(?![\w])"
-        for match in re.finditer(pattern, text, re.I):
+    known = tuple(known)
+    for pattern, name in _known_patterns(known):
+        for match in pattern.finditer(text):
             if free(*match.span()):
-                names.append(Name(match.start(), match.end(), match.group(0), "product"))
+                names.append(Name(match.start(), match.end(), match.group(0), "product", canonical=name))
                 taken.append(match.span())
-    for family in _families(known):
+    for family in _cached_families(known):
         for match in family.finditer(text):
             if free(*match.span()):
                 names.append(Name(match.start(), match.end(), match.group(0), "code"))

@@ -68,6 +68,9 @@ _add("pressure", "1", "bar")
 _add("luminous_flux", "1", "lm", "lumen")
 _add("speed", "1", "u/min", "rpm")
 _add("speed_kmh", "1", "km/h")
+# Battery cells: "two AA" = "2 × AA" = "zwei AA-Batterien" (the count is the value).
+_add("cells_aa", "1", "aa", "aa-batterien", "aa-batterie", "aa-zellen", "aa batteries", "aa cells")
+_add("cells_aaa", "1", "aaa", "aaa-batterien", "aaa-batterie", "aaa batteries", "aaa cells")
 
 _SCALES: dict[str, Decimal] = {
     "tausend": Decimal(1000), "thousand": Decimal(1000),
@@ -78,10 +81,12 @@ _SCALES: dict[str, Decimal] = {
 
 _NUMBER_WORDS: dict[str, int] = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
     "null": 0, "eins": 1, "ein": 1, "eine": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5,
     "sechs": 6, "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12,
+    "dreizehn": 13, "vierzehn": 14, "fünfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18, "neunzehn": 19,
     "zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50, "hundert": 100,
 }  # fmt: skip
 # Number words only count when a unit follows ("zwei Jahre", "two years"): "one of the
@@ -107,7 +112,7 @@ _QUANTITY = re.compile(
     (?P<num>{_NUM}|(?:{_WORD_RE})(?:-(?:{_WORD_RE}))?)
     (?:,-|,–|\.-)?
     (?:\s?(?P<scale>{_SCALE_RE})(?![\w]))?
-    (?:(?:\s|-)?(?P<post>{_CUR_SYMBOL}|{_CUR_WORD}|{_UNIT_RE})(?![\w/]))?
+    (?:(?:\s?[×x]\s?(?=AA)|\s|-)?(?P<post>{_CUR_SYMBOL}|{_CUR_WORD}|{_UNIT_RE})(?![\w/]))?
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -211,8 +216,8 @@ def find_quantities(text: str, language: str = "en") -> list[Quantity]:
         start_num = match.start("num")
         if unit_word is None and start_num in shared_unit:
             unit_word = shared_unit[start_num]
-        if is_word and not (currency or unit_word):
-            continue
+        if is_word and not (currency or unit_word) and (value < 2 or not _counts_something(text, match.end())):
+            continue  # "one of the best" is no quantity; "eight heating periods" is a count
         start = match.start("pre") if pre else start_num
         end = match.end()
         if unit_word and not post:
@@ -229,6 +234,15 @@ def find_quantities(text: str, language: str = "en") -> list[Quantity]:
         kind = "percent" if dimension == "percent" else "unit"
         found.append(Quantity(start, end, surface, (value * factor).normalize(), dimension, kind))
     return found
+
+
+_NOT_COUNTED = frozenset({"of", "or", "and", "und", "oder", "von", "der", "die", "das", "the", "a", "to", "zu"})
+
+
+def _counts_something(text: str, end: int) -> bool:
+    """Whether a number word is followed by what it counts ("acht Heizphasen", "six periods")."""
+    following = re.match(r"\s+([^\W\d_][\w-]*)", text[end:])
+    return following is not None and following.group(1).lower() not in _NOT_COUNTED
 
 
 def describe(quantity: Quantity) -> str:

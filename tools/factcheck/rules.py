@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tools.factcheck.attributes import attribute_of, display
 from tools.factcheck.evidence import EvidenceCandidate
@@ -21,6 +22,15 @@ from tools.factcheck.quantities import Quantity, describe, find_quantities, outs
 from tools.factcheck.text import content_stems, stem, tokens
 
 _INFLECTIONS = ("", "e", "en", "er", "es", "em", "n", "s")
+# Attribute values that name the same thing ("WLAN" is the German for Wi-Fi).
+SYNONYMS = {
+    "wlan": "wi-fi",
+    "wifi": "wi-fi",
+    "lan": "ethernet",
+    "weiss": "weiß",
+    "gray": "grey",
+    "aluminum": "aluminium",
+}
 _EXACT_CLASSES = frozenset({"connectivity"})
 
 
@@ -205,11 +215,12 @@ def check_names(claim: str, candidates: Sequence[EvidenceCandidate], rules: Cont
         same_kind = {"product", "code"} if name.kind in {"product", "code"} else {name.kind}
         rivals = [(i, n) for i, c in enumerate(candidates) if c.cited for n in c.names if n.kind in same_kind]
         if rivals:
+            # A source about another product is irrelevant to this sentence, not evidence against it.
             shown = sorted({n.surface for _, n in rivals})[:3]
             findings.append(
                 Finding(
-                    "contradicted",
-                    f"{label} {name.surface} not in {where}; source names {', '.join(shown)}",
+                    "not_found",
+                    f"{label} {name.surface} not in {where}, which is about {', '.join(shown)}",
                     (rivals[0][0],),
                 )
             )
@@ -221,6 +232,11 @@ def check_names(claim: str, candidates: Sequence[EvidenceCandidate], rules: Cont
 def _attribute_values(words: set[str] | frozenset[str], values: frozenset[str], exact: bool) -> set[str]:
     """Lexicon values among ``words``: inflected forms count, and so does the head of a
     German compound ("Edelstahl" states "Stahl")."""
+    return set(_cached_values(frozenset(words), values, exact))
+
+
+@lru_cache(maxsize=16384)
+def _cached_values(words: frozenset[str], values: frozenset[str], exact: bool) -> frozenset[str]:
     found: set[str] = set()
     for word in words:
         for value in values:
@@ -228,8 +244,8 @@ def _attribute_values(words: set[str] | frozenset[str], values: frozenset[str], 
                 not exact
                 and (any(word == value + s for s in _INFLECTIONS) or (len(value) >= 4 and word.endswith(value)))
             ):
-                found.add(value)
-    return found
+                found.add(SYNONYMS.get(value, value))
+    return frozenset(found)
 
 
 def check_attributes(

@@ -9,11 +9,12 @@ under 300 ms on two cores once the PII analyzer is warm (``evals/guards_bench.py
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from guardrails.validators import Validator
 
-from tools.guards.brand import DEFAULT_BANNED_CLAIMS, DEFAULT_BANNED_TERMS
+from tools.guards.brand import CLASS_RULES, DEFAULT_BANNED_CLAIMS, DEFAULT_BANNED_TERMS
 from tools.guards.findings import GuardFinding
 from tools.guards.guidelines import BannedPhrase, parse_guidelines
 from tools.guards.injection import detect_injection as _detect_injection
@@ -62,6 +63,17 @@ def _limits(channel_limits: dict[str, ChannelLimits | dict[str, Any]] | None) ->
     return merged
 
 
+def _classes(rules: dict[str, Any]) -> list[BannedPhrase]:
+    """The built-in superlative/absolute classes with the brand's overrides (block | warn | off)."""
+    out: list[BannedPhrase] = []
+    for phrase in CLASS_RULES:
+        setting = rules.get(phrase.rule_class, "block")
+        if setting == "off":
+            continue
+        out.append(phrase if setting == phrase.severity else replace(phrase, severity=setting))
+    return out
+
+
 class GuardSuite:
     """Brand safety, tone/length, verbatim copying, PII, markup and injection checks."""
 
@@ -75,19 +87,22 @@ class GuardSuite:
         copy_min_tokens: int = 12,
         pii_scrubber: PiiScrubber | None = None,
         check_pii: bool = True,
+        brand_rules: dict[str, Any] | None = None,
     ) -> None:
+        rules = brand_rules or {}
         terms = _phrases(banned_terms, claims=False)
         claims = _phrases(banned_claims, claims=True)
         if use_default_rules:
             terms = [*DEFAULT_BANNED_TERMS, *terms]
-            claims = [*DEFAULT_BANNED_CLAIMS, *claims]
+            claims = [*DEFAULT_BANNED_CLAIMS, *_classes(rules), *claims]
+        self.brand_rules = rules
         self.banned_terms = terms
         self.banned_claims = claims
         self.channel_limits = _limits(channel_limits)
         self.validators: list[Validator] = [
-            BrandSafetyValidator(banned_terms=terms, banned_claims=claims),
+            BrandSafetyValidator(banned_terms=terms, banned_claims=claims, allowed=rules.get("allowed_terms") or []),
             ToneLengthValidator(channel_limits=self.channel_limits),
-            VerbatimCopyValidator(min_tokens=copy_min_tokens),
+            VerbatimCopyValidator(min_tokens=copy_min_tokens, per_channel=rules.get("verbatim_copy") or {}),
             PromptInjectionValidator(),
             MarkupValidator(),
         ]
@@ -103,6 +118,7 @@ class GuardSuite:
             banned_claims=guide.banned_claims,
             channel_limits=guide.channel_limits,  # type: ignore[arg-type]
             use_default_rules=kwargs.pop("use_default_rules", guide.use_default_rules),
+            brand_rules=kwargs.pop("brand_rules", guide.brand_rules),
             **kwargs,
         )
 

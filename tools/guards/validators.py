@@ -10,6 +10,7 @@ orchestration overhead.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from guardrails.validators import (
@@ -22,7 +23,7 @@ from guardrails.validators import (
 )
 
 from tools.guards.brand import check_banned
-from tools.guards.copying import check_copying
+from tools.guards.copying import BLOCKING_CHANNELS, check_copying
 from tools.guards.findings import GuardFinding, Severity
 from tools.guards.guidelines import BannedPhrase
 from tools.guards.injection import detect_injection
@@ -81,14 +82,27 @@ class PiiValidator(Validator):
 class BrandSafetyValidator(Validator):
     """Banned terms (always) and banned claims (unless ``metadata["sources"]`` back them)."""
 
-    def __init__(self, banned_terms: list[BannedPhrase], banned_claims: list[BannedPhrase], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        banned_terms: list[BannedPhrase],
+        banned_claims: list[BannedPhrase],
+        allowed: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.banned_terms = banned_terms
         self.banned_claims = banned_claims
+        self.allowed = list(allowed or [])
 
     def _validate(self, value: Any, metadata: dict[str, Any]) -> ValidationResult:
         return to_result(
-            check_banned(str(value), self.banned_terms, self.banned_claims, list(metadata.get("sources") or []))
+            check_banned(
+                str(value),
+                self.banned_terms,
+                self.banned_claims,
+                list(metadata.get("sources") or []),
+                allowed=self.allowed,
+            )
         )
 
 
@@ -109,14 +123,28 @@ class ToneLengthValidator(Validator):
 
 @register_validator(name="copydesk/verbatim_copy", data_type="string")
 class VerbatimCopyValidator(Validator):
-    """Long verbatim runs copied from ``metadata["sources"]``."""
+    """Long verbatim runs copied from ``metadata["sources"]``.
 
-    def __init__(self, min_tokens: int = 12, **kwargs: Any) -> None:
+    Reusing the company's own approved text is a duplicate-content concern, not a falsehood:
+    it blocks only on channels where duplicate content hurts (long SEO and landing pages, see
+    :data:`tools.guards.copying.BLOCKING_CHANNELS`) and warns elsewhere; ``per_channel``
+    (guidelines ``brand_rules.verbatim_copy``) overrides that with block | warn | off.
+    """
+
+    def __init__(self, min_tokens: int = 12, per_channel: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.min_tokens = min_tokens
+        self.per_channel = dict(per_channel or {})
 
     def _validate(self, value: Any, metadata: dict[str, Any]) -> ValidationResult:
-        return to_result(check_copying(str(value), list(metadata.get("sources") or []), self.min_tokens))
+        channel = str(metadata.get("channel", ""))
+        mode = self.per_channel.get(channel) or ("block" if channel in BLOCKING_CHANNELS else "warn")
+        if mode == "off":
+            return PassResult()
+        findings = check_copying(str(value), list(metadata.get("sources") or []), self.min_tokens)
+        if mode == "warn":
+            findings = [replace(f, severity="warn") for f in findings]
+        return to_result(findings)
 
 
 @register_validator(name="copydesk/prompt_injection", data_type="string")

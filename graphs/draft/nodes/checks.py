@@ -1,4 +1,4 @@
-"""Claim-level fact-check and the guard stage (PII scrub of the draft plus guardrails validators)."""
+"""The guard stage (PII scrub of the draft plus guardrails validators) and the sentence-level fact-check."""
 
 from __future__ import annotations
 
@@ -8,44 +8,124 @@ from langgraph.runtime import Runtime
 
 from graphs.draft.context import DraftServices, services_of
 from graphs.draft.nodes.common import as_plain, event
+from graphs.draft.nodes.retrieval import screen_source
 from graphs.draft.state import DraftState
 from tools.content import DraftContent
-from tools.factcheck import Claim
+from tools.evidence_policy import EvidencePolicy
+from tools.factcheck.segment import segment_fields
+from tools.factcheck.sentence_check import SentenceChecker, SourceText
+from tools.models import Chunk
 from tools.pii import PseudonymMap
 from tools.pii.evidence import scrub_evidence
 
 
+def _source_texts(state: DraftState, services: DraftServices) -> list[SourceText]:
+    """The run's sources as checkable chunks: store metadata, the scrubbed passage text the model saw."""
+    sources = state.get("sources") or []
+    ids = sorted({cid for s in sources for cid in (s.get("chunk_ids") or [s["chunk_id"]])})
+    stored = {chunk.id: chunk for chunk in services.store.get_chunks(ids)}
+    out: list[SourceText] = []
+    for source in sources:
+        first = stored.get(source["chunk_id"])
+        if first is None:
+            continue
+        heading = [h for h in str(source.get("heading") or "").split(" > ") if h]
+        chunk = first.model_copy(update={"text": source["text"], "heading_path": heading or first.heading_path})
+        out.append(SourceText(label=source["label"], chunks=[chunk], title=source.get("title", "")))
+    return out
+
+
 def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
-    """Check every claim against the chunks its labels point to, then the approved corpus."""
+    """Check every published sentence of the draft (not the claims list) against the run's sources,
+    then the approved corpus; one verdict per sentence, citations corrected where they were wrong."""
     services = services_of(runtime)
-    draft = DraftContent.model_validate(state["draft"])
-    label_to_chunks = {s["label"]: s.get("chunk_ids") or [s["chunk_id"]] for s in state.get("sources") or []}
-    claims = [
-        Claim(text=c.text, chunk_ids=[cid for label in c.sources for cid in label_to_chunks.get(label, [])])
-        for c in draft.claims
-    ]
-    cited = {cid for claim in claims for cid in claim.chunk_ids}
-    chunks = {chunk.id: chunk for chunk in services.store.get_chunks(sorted(cited))}
-    verdicts = services.fact_checker.check(
-        claims, chunks, search=services.search_corpus, language=state.get("language", "en")
-    )
-    # Evidence quotes approved chunks as written: scrub it before it reaches state, API or draft.json.
-    pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
     language = state.get("language", "en")
-    plain = scrub_evidence(
-        [as_plain(v) for v in verdicts], services.scrubber, language, pseudonyms, allow=public_names(services)
+    draft = DraftContent.model_validate(state["draft"])
+    pseudonyms = PseudonymMap.from_dict(state.get("pseudonyms") or {})
+    sources = list(state.get("sources") or [])
+    checker = SentenceChecker(
+        rules=services.fact_checker.rules,
+        policy=EvidencePolicy(language=language),  # type: ignore[arg-type]
+        subjects=(services.options.company, *services.options.company.split()[:1]),
     )
-    failed = sum(1 for v in plain if v["verdict"] != "supported")
+    public = public_names(services)  # whole known names only, never any name found in a title
+
+    # a document set aside for hidden instructions is never evidence either
+    quarantined = {str(d.get("document_id")) for d in state.get("dropped_sources") or [] if d.get("document_id")}
+
+    def search(text: str) -> list[Chunk]:
+        found = services.search_corpus(text, language=language)
+        # Corpus evidence becomes a source and is shown to the editor: it passes the same injection
+        # check and PII scrub as every source the model sees (select_sources).
+        return [
+            c.model_copy(update={"text": services.scrubber.scrub(c.text, language, pseudonyms, allow=public).text})
+            for c in found
+            if c.document_id not in quarantined
+            and screen_source(services, {"heading": " > ".join(c.heading_path), "text": c.text}) is None
+        ]
+
+    segments = segment_fields(draft.published_fields())
+    hints = [(claim.text, claim.sources) for claim in draft.claims]
+    sentences = checker.check(segments, _source_texts(state, services), language, search=search, hints=hints)
+    sources = _add_corpus_sources(sources, sentences, checker)
+    # Evidence and reasons quote approved chunks: scrubbed before they reach state, API or draft.json
+    # (the sentence's own text stays as published, so its offsets still line up).
+    for sentence in sentences:
+        if sentence.get("evidence"):
+            sentence["evidence"] = scrub_evidence(sentence["evidence"], services.scrubber, language, pseudonyms, public)
+        sentence["reason"] = scrub_evidence(
+            {"text": sentence.get("reason") or ""}, services.scrubber, language, pseudonyms, public
+        )["text"]
+    counts = {v: sum(1 for s in sentences if s["verdict"] == v) for v in ("supported", "contradicted", "not_found")}
     return {
-        "verdicts": plain,
+        "sentences": sentences,
+        "sources": sources,
         "pseudonyms": pseudonyms.to_dict(),
-        "events": [event("fact_check", claims=len(plain), unsupported=failed)],
+        "events": [
+            event(
+                "fact_check",
+                sentences=len(sentences),
+                **counts,
+                corrected=sum(1 for s in sentences if s["citation_corrected"]),
+            )
+        ],
     }
 
 
 def public_names(services: DraftServices) -> list[str]:
     """Whole names the scrubber leaves alone: the company and the known product names and ids."""
     return [services.options.company, *services.options.public_terms]
+
+
+def _add_corpus_sources(
+    sources: list[dict[str, Any]], sentences: list[dict[str, Any]], checker: SentenceChecker
+) -> list[dict[str, Any]]:
+    """Corpus chunks that support a sentence become sources of the run (new labels), so they are cited."""
+    by_chunk = {s["chunk_id"]: s["label"] for s in sources}
+    for sentence in sentences:
+        chunk_id = sentence.pop("new_source_chunk", None)
+        if not chunk_id:
+            continue
+        if chunk_id not in by_chunk:
+            evidence = sentence["evidence"] or {}
+            chunk = checker.chunk(chunk_id)
+            label = f"S{len(sources) + 1}"
+            sources.append(
+                {
+                    "label": label,
+                    "chunk_id": chunk_id,
+                    "chunk_ids": [chunk_id],
+                    "document_id": evidence.get("document_id", ""),
+                    "title": evidence.get("title", ""),
+                    "heading": " > ".join(chunk.heading_path) if chunk else "",
+                    "text": chunk.text if chunk else evidence.get("text", ""),
+                    "score": 0.0,
+                    "added_by": "fact_check",
+                }
+            )
+            by_chunk[chunk_id] = label
+        sentence["citations"] = [by_chunk[chunk_id]]
+    return sources
 
 
 def guard(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
@@ -92,12 +172,15 @@ def guard(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     }
 
 
+UNSUPPORTED = frozenset({"contradicted", "not_found"})
+
+
 def blocking_problems(state: DraftState) -> list[str]:
-    """What stops a draft from being published: unsupported claims and blocking guard findings."""
+    """What stops a draft from being published: unsupported sentences and blocking guard findings."""
     problems = [
-        f"claim not supported ({v['verdict']}): {v['claim']['text']}"
-        for v in state.get("verdicts") or []
-        if v.get("verdict") != "supported"
+        f'{s["field"]}: sentence {s["verdict"]} — "{s["text"]}" ({s["reason"]})'
+        for s in state.get("sentences") or []
+        if s.get("verdict") in UNSUPPORTED
     ]
     problems += [
         f"{f.get('validator')}: {f.get('reason')}"

@@ -11,15 +11,8 @@ from graphs.draft.nodes.common import event
 from graphs.draft.nodes.retrieval import LANGUAGE_NAMES
 from graphs.draft.state import DraftState
 from prompts import load_prompt
+from tools.channels import channel_spec
 from tools.content import ChannelLimits, DraftContent, draft_json_schema, token_allowance
-
-CHANNEL_NAMES = {
-    "seo_article": "an SEO article",
-    "product_description": "a product description",
-    "ad_copy": "ad copy",
-    "crm_email": "a customer e-mail",
-    "landing_page": "a landing page",
-}
 
 
 class NoSourcesError(RuntimeError):
@@ -41,7 +34,7 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
     previous = state.get("draft") or {}
     messages = prompt.render_messages(
         company=services.options.company,
-        channel_name=CHANNEL_NAMES.get(channel, channel),
+        channel_name=channel_spec(channel).prompt_name,
         language_name=LANGUAGE_NAMES[state.get("language", "en")],
         brief=state["scrubbed_brief"],
         sources=sources,
@@ -76,14 +69,14 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
 
 
 def revise(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
-    """Collect precise feedback (failed claims, blocking guard findings, editor notes) for the next draft."""
+    """Collect precise feedback (unsupported sentences, blocking guard findings, editor notes) for the next draft."""
     feedback: list[str] = []
     decision = state.get("decision") or {}
     if decision.get("action") == "reject" and decision.get("feedback"):
         feedback.append(f"Editor: {decision['feedback']}")
-    for verdict in state.get("verdicts") or []:
-        if verdict.get("verdict") != "supported":
-            feedback.append(f'Claim "{verdict["claim"]["text"]}" is {verdict["verdict"]}: {verdict["reason"]}')
+    for sentence in state.get("sentences") or []:
+        if sentence.get("verdict") in ("contradicted", "not_found"):
+            feedback.append(f'Sentence "{sentence["text"]}" is {sentence["verdict"]}: {sentence["reason"]}')
     for finding in state.get("guard_findings") or []:
         if finding.get("severity") == "block":
             feedback.append(f"{finding.get('validator')}: {finding.get('reason')}")

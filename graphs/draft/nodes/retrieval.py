@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -14,12 +13,12 @@ from graphs.draft.state import DraftState
 from prompts import load_prompt
 from serving.structured import StructuredOutputError
 from tools.context import assemble_context
-from tools.models import MetadataFilter, SearchHit
+from tools.evidence_policy import EvidencePolicy
+from tools.models import SearchHit
 from tools.multi_query import MultiQueryRetriever
 from tools.pii import PseudonymMap
 
 LANGUAGE_NAMES = {"de": "German", "en": "English"}
-EXCLUDED_DOC_TYPES = {"guidelines", "readme"}
 
 
 class QueryPlan(BaseModel):
@@ -65,10 +64,11 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
 
 
 def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
-    """Hybrid search for every query, approved documents in the run's language only, fused."""
+    """Hybrid search for every query under the run's evidence policy, fused."""
     services = services_of(runtime)
     options = services.options
-    filters = MetadataFilter(language=state.get("language", "en"), valid_on=date.today())
+    policy = EvidencePolicy(language=state.get("language", "en"))
+    filters = policy.metadata_filter()
     retriever = MultiQueryRetriever(
         services.store,
         services.embedder,
@@ -80,8 +80,9 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
         hits = retriever.search(state["queries"], limit=options.candidates_per_query, filters=filters)
     finally:
         retriever.close()
-    # Brand guidelines steer the guards, not the copy: their lists of banned claims must never be drafted from.
-    hits = [hit for hit in hits if hit.chunk.doc_type not in EXCLUDED_DOC_TYPES]
+    # One evidence policy for drafting and fact-checking (tools.evidence_policy): brand guidelines steer
+    # the guards, not the copy, and their lists of banned claims must never be drafted from.
+    hits = policy.keep(hits)
     return {
         "candidates": candidate_refs(hits),
         "events": [event("retrieve", candidates=len(hits))],

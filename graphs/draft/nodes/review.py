@@ -44,6 +44,22 @@ class EditorDecision(BaseModel):
         return self
 
 
+def legacy_verdicts(sentences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The old claim-shaped verdicts, derived from the sentence verdicts, for readers not yet moved
+    to ``sentences`` (one per sentence that states a fact). Prefer ``sentences``."""
+    return [
+        {
+            "claim": {"text": s["text"], "chunk_ids": [s["evidence"]["chunk_id"]] if s.get("evidence") else []},
+            "verdict": s["verdict"],
+            "reason": s["reason"],
+            "evidence": [s["evidence"]] if s.get("evidence") else [],
+            "field": s["field"],
+        }
+        for s in sentences
+        if s.get("verdict") != "no_claim"
+    ]
+
+
 def review_payload(state: DraftState) -> dict[str, Any]:
     """Everything the editor needs to decide, as shown by the CLI and the web page."""
     return {
@@ -54,7 +70,8 @@ def review_payload(state: DraftState) -> dict[str, Any]:
         "draft": state.get("draft"),
         "sources": state.get("sources"),
         "dropped_sources": state.get("dropped_sources") or [],
-        "verdicts": state.get("verdicts") or [],
+        "sentences": state.get("sentences") or [],
+        "verdicts": legacy_verdicts(state.get("sentences") or []),
         "guard_findings": state.get("guard_findings") or [],
         "pii_findings": (state.get("brief_findings") or []) + (state.get("pii_findings") or []),
         "revision": state.get("revision", 0),
@@ -200,8 +217,9 @@ def publish_draft(state: DraftState, runtime: Runtime[DraftServices], config: Ru
         run_id=run_id,
         out_dir=services.options.output_dir,
         product_ids=[str(state["product_id"])] if state.get("product_id") else None,
+        sentences=state.get("sentences") or [],
         extra={
-            "verdicts": state.get("verdicts") or [],
+            "sentences": state.get("sentences") or [],
             "prompt": state.get("prompt_ref"),
             "prompt_hash": state.get("prompt_hash"),
             "prompts": used_prompt_records(state),
