@@ -28,7 +28,10 @@ from tools.stores.base import HybridStore
 class DraftOptions:
     """Knobs of a run that are not services."""
 
-    company: str = "Lumora Home"
+    company: str = ""
+    brand_voice: tuple[str, ...] = ()
+    audience: str = ""
+    product_language_fallback: bool = False
     max_revisions: int = 2
     alpha: float = 0.5
     fusion: FusionType = "relative_score"

@@ -41,6 +41,8 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
     previous = state.get("draft") or {}
     messages = prompt.render_messages(
         company=services.options.company,
+        brand_voice=list(services.options.brand_voice),
+        audience=services.options.audience,
         channel_name=CHANNEL_NAMES.get(channel, channel),
         language_name=LANGUAGE_NAMES[state.get("language", "en")],
         brief=state["scrubbed_brief"],
