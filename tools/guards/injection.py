@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tools.guards.findings import GuardFinding, excerpt_of
 from tools.textnorm import INVISIBLE, fold
 
+
 _PREV = r"(?:previous|prior|above|earlier|preceding|foregoing|all|any|your|the|these|those|system|original)"
 _INSTR = r"(?:instructions?|prompts?|rules|directions|guidelines|commands|orders|context|constraints|messages)"
 _VORH = (
