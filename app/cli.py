@@ -165,6 +165,11 @@ def _print_review(view: Any) -> None:
     )
     if review.get("message"):
         console.print(f"[bold yellow]{review['message']}[/]")
+    if review.get("translated_from"):
+        console.print(
+            f"[bold yellow]translation: the product has no approved pages in this language; the sources are in "
+            f"{review['translated_from']} and the draft translates them (check the wording)[/]"
+        )
     console.print(f"[bold]{draft.get('title', '')}[/]")
     console.print(f"[dim]{draft.get('meta_description', '')}[/]")
     for section in draft.get("sections", []):

@@ -54,7 +54,9 @@ def _report(verb: str, result: ChangeResult) -> None:
     if result.changed and extra:
         console.print(extra.strip(" ()"))
     if result.unknown:
-        console.print(f"[bold red]error:[/] unknown document id(s): {', '.join(result.unknown)} (see copydesk docs list)")
+        console.print(
+            f"[bold red]error:[/] unknown document id(s): {', '.join(result.unknown)} (see copydesk docs list)"
+        )
         raise typer.Exit(1)
 
 
@@ -76,14 +78,22 @@ def list_documents(
             print(json.dumps(record.summary(), ensure_ascii=False))
         return
     if not records:
-        console.print("no documents" + (" with these filters" if status or lang or product else ": copydesk ingest PATH"))
+        console.print(
+            "no documents" + (" with these filters" if status or lang or product else ": copydesk ingest PATH")
+        )
         return
     table = Table("id", "title", "lang", "status", "v", "doc_type", "products", "source")
     for record in records:
         row = record.summary()
         table.add_row(
-            row["id"], row["title"][:40], row["language"], row["status"], str(row["version"]), row["doc_type"],
-            ",".join(row["product_ids"]), row["source_path"],
+            row["id"],
+            row["title"][:40],
+            row["language"],
+            row["status"],
+            str(row["version"]),
+            row["doc_type"],
+            ",".join(row["product_ids"]),
+            row["source_path"],
         )
     console.print(table)
 

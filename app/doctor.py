@@ -32,7 +32,9 @@ def _documents(settings: Settings) -> list[Check]:
     approved = [r.document for r in records if r.document.approval_status.value == "approved"]
     drafts = [r for r in records if r.document.approval_status.value == "draft"]
     if not records:
-        return [Check("documents", False, "no documents: copydesk ingest PATH [--approve] (or --mapping for a catalogue)")]
+        return [
+            Check("documents", False, "no documents: copydesk ingest PATH [--approve] (or --mapping for a catalogue)")
+        ]
     by_lang = {lang: sum(d.language == lang for d in approved) for lang in ("de", "en")}
     if not approved:
         return [
@@ -78,7 +80,9 @@ def _company(settings: Settings) -> Check:
     if not brand.company_name:
         return Check("company", False, "no company name: set COPYDESK_COMPANY_NAME (or per tenant in COPYDESK_BRANDS)")
     extra = f", {len(brand.brand_voice)} voice line(s)" + (", audience set" if brand.audience else "")
-    return Check("company", True, f"{brand.company_name} (tenant {settings.tenant}, default {brand.default_language}{extra})")
+    return Check(
+        "company", True, f"{brand.company_name} (tenant {settings.tenant}, default {brand.default_language}{extra})"
+    )
 
 
 def _endpoint(settings: Settings) -> Check:

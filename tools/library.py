@@ -202,8 +202,15 @@ class DocumentLibrary:
                         (document.model_dump_json(), new_hash, at, self.tenant, document.id),
                     )
                 if document.id in changed:
-                    self._event(document.id, "ingested", actor, at, status=document.approval_status.value,
-                                version=document.version, source_path=document.source_path)
+                    self._event(
+                        document.id,
+                        "ingested",
+                        actor,
+                        at,
+                        status=document.approval_status.value,
+                        version=document.version,
+                        source_path=document.source_path,
+                    )
             self._db.commit()
 
     # ------------------------------------------------------------------ decisions

@@ -13,7 +13,7 @@ from graphs.draft.nodes.common import as_plain, event
 from graphs.draft.state import DraftState
 from prompts import load_prompt
 from serving.structured import StructuredOutputError
-from tools.context import assemble_context
+from tools.focus import focus_candidates, focused_context, plan_sources
 from tools.models import MetadataFilter, SearchHit
 from tools.multi_query import MultiQueryRetriever
 from tools.pii import PseudonymMap
@@ -38,6 +38,16 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
     """
     services = services_of(runtime)
     brief = state["scrubbed_brief"]
+    # Before any model call: a run with nothing approved to draft from (or a product without
+    # pages in this language) fails here with a reason, instead of after a paid rewrite.
+    sources_plan = plan_sources(
+        services.store,
+        brief,
+        services.embedder.embed_queries([brief])[0],
+        _evidence_filter(state),
+        state.get("product_id"),
+        allow_translation=services.options.product_language_fallback,
+    )
     prompt = load_prompt("rewrite/queries", services.options.prompt_versions.get("rewrite/queries"))
     messages = prompt.render_messages(
         brief=brief,
@@ -57,14 +67,27 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
     if product:
         queries.append(f"{product} {brief}")
     unique = list(dict.fromkeys(q.strip() for q in queries if q and q.strip()))
-    return {"queries": unique, "events": [event("rewrite_queries", queries=len(unique), **note)]}
+    if sources_plan.translated_from:
+        note["translated_from"] = sources_plan.translated_from
+    return {
+        "queries": unique,
+        "source_plan": sources_plan.as_dict(),
+        "events": [event("rewrite_queries", queries=len(unique), **note)],
+    }
+
+
+def _evidence_filter(state: DraftState) -> MetadataFilter:
+    """What a run may draw on: approved documents in its language, valid today (issue 7 owns this policy)."""
+    return MetadataFilter(language=state.get("language", "en"), valid_on=date.today())
 
 
 def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
     """Hybrid search for every query, approved documents in the run's language only, fused."""
     services = services_of(runtime)
     options = services.options
-    filters = MetadataFilter(language=state.get("language", "en"), valid_on=date.today())
+    filters = _evidence_filter(state)
+    plan = state.get("source_plan") or {}
+    product = plan.get("product_id")
     retriever = MultiQueryRetriever(
         services.store,
         services.embedder,
@@ -74,13 +97,18 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
     )
     try:
         hits = retriever.search(state["queries"], limit=options.candidates_per_query, filters=filters)
+        if product:
+            # The product's own pages (in the planned language), then general documents only.
+            own = filters.model_copy(update={"product_id": product, "language": plan.get("product_language")})
+            product_hits = retriever.search(state["queries"], limit=options.candidates_per_query, filters=own)
+            hits = focus_candidates(product_hits, hits)
     finally:
         retriever.close()
     # Brand guidelines steer the guards, not the copy: their lists of banned claims must never be drafted from.
     hits = [hit for hit in hits if hit.chunk.doc_type not in EXCLUDED_DOC_TYPES]
     return {
         "candidates": [as_plain(hit) for hit in hits],
-        "events": [event("retrieve", candidates=len(hits))],
+        "events": [event("retrieve", candidates=len(hits), product=product)],
     }
 
 
@@ -110,7 +138,10 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
     language = state.get("language", "en")
     sources: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
-    context = assemble_context(hits, token_budget=options.context_token_budget, max_chunks=options.context_chunks)
+    product = (state.get("source_plan") or {}).get("product_id")
+    context = focused_context(
+        hits, product, token_budget=options.context_token_budget, max_chunks=options.context_chunks
+    )
     for passage in context.passages:
         heading = " > ".join(passage.heading_path)
         injections = services.guards.detect_injection(passage.text)
@@ -134,6 +165,8 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
                 "heading": heading,
                 "text": scrubbed.text,
                 "score": passage.score,
+                "product_ids": passage.product_ids,
+                "language": passage.language,
             }
         )
     return {

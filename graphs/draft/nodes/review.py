@@ -47,6 +47,7 @@ def review_payload(state: DraftState) -> dict[str, Any]:
         "revision": state.get("revision", 0),
         "blocking": blocking_problems(state),
         "message": state.get("review_message", ""),
+        "translated_from": (state.get("source_plan") or {}).get("translated_from"),
     }
 
 

@@ -32,10 +32,22 @@ MAPPINGS_DIR = Path(__file__).resolve().parent
 _LOCALE = re.compile(r"^[a-z]{2}(?:[-_][A-Za-z]{2,4})?$")
 _FIELDS = ("id", "name", "description", "attributes", "variants", "prices", "sku")
 _LABELS = {
-    "de": {"data": "Produktdaten", "attribute": "Merkmal", "value": "Wert", "price": "Preis", "variants": "Varianten",
-           "variant": "Variante"},
-    "en": {"data": "Product data", "attribute": "Attribute", "value": "Value", "price": "Price", "variants": "Variants",
-           "variant": "Variant"},
+    "de": {
+        "data": "Produktdaten",
+        "attribute": "Merkmal",
+        "value": "Wert",
+        "price": "Preis",
+        "variants": "Varianten",
+        "variant": "Variante",
+    },
+    "en": {
+        "data": "Product data",
+        "attribute": "Attribute",
+        "value": "Value",
+        "price": "Price",
+        "variants": "Variants",
+        "variant": "Variant",
+    },
 }
 
 
@@ -71,8 +83,17 @@ class CatalogueMapping:
     @classmethod
     def from_dict(cls, data: dict[str, Any], origin: str) -> CatalogueMapping:
         unknown = set(data) - {
-            "name", "description", "format", "records", "fields", "locales", "language", "currency", "id_prefix",
-            "metadata", "csv_delimiter",
+            "name",
+            "description",
+            "format",
+            "records",
+            "fields",
+            "locales",
+            "language",
+            "currency",
+            "id_prefix",
+            "metadata",
+            "csv_delimiter",
         }
         if unknown:
             raise MappingError(f"mapping {origin}: unknown keys {sorted(unknown)}")
@@ -226,8 +247,11 @@ class _Renderer:
             return rows
         if isinstance(value, dict) and not _is_locale_dict(value) and _money(value) is None:
             for key, inner in value.items():
-                if isinstance(inner, dict) and not _is_locale_dict(inner) and _money(inner) is None and not (
-                    {"label", "key"} & set(inner)
+                if (
+                    isinstance(inner, dict)
+                    and not _is_locale_dict(inner)
+                    and _money(inner) is None
+                    and not ({"label", "key"} & set(inner))
                 ):
                     rows += self.attribute_rows(inner, f"{prefix}{key}.")
                 else:
@@ -294,7 +318,11 @@ def _slug(text: str) -> str:
 
 
 def _record_documents(
-    mapping: CatalogueMapping, record: dict[str, Any], index: int, path: Path, root: Path,
+    mapping: CatalogueMapping,
+    record: dict[str, Any],
+    index: int,
+    path: Path,
+    root: Path,
     defaults: IngestDefaults | None,
 ) -> list[Document]:
     def need(key: str) -> Any:
@@ -348,8 +376,12 @@ def _record_documents(
                 vrows = [("SKU", s)] if (s := render.text(variant.get("sku"))) else []
                 vrows += [(labels["price"], p) for p in render.prices(variant.get("prices", _MISSING))]
                 vrows += render.attribute_rows(variant.get("attributes", _MISSING))
-                lines += [f"### {labels['variant']} {render.text(variant.get('sku')) or number}", "",
-                          *_table(labels, vrows), ""]
+                lines += [
+                    f"### {labels['variant']} {render.text(variant.get('sku')) or number}",
+                    "",
+                    *_table(labels, vrows),
+                    "",
+                ]
         prefix = f"{mapping.id_prefix}-" if mapping.id_prefix else ""
         meta = {
             "doc_type": "catalog",
@@ -381,8 +413,10 @@ def _records(mapping: CatalogueMapping, text: str) -> list[dict[str, Any]]:
         raise BadDocumentError(f"broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     for path in mapping.records:
         found = list(_walk(data, path.split(".")) if path != "." else [data])
-        if found and all(isinstance(r, dict) for r in found) and any(
-            _get(r, mapping.fields["id"]) is not _MISSING for r in found
+        if (
+            found
+            and all(isinstance(r, dict) for r in found)
+            and any(_get(r, mapping.fields["id"]) is not _MISSING for r in found)
         ):
             return found
     top = ", ".join(sorted(map(str, data))) if isinstance(data, dict) else f"a list of {len(data)}"
