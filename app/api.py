@@ -18,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from app.editor import editor_router
+from app.routers.documents import build_router as documents_router
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
 from app.runs import RunRecord
 from app.worker import RunWorker
@@ -130,6 +131,7 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
         return result
 
     app.include_router(editor_router(runner, worker))
+    app.include_router(documents_router(runner))  # issue 8: the document library
 
     @app.get("/healthz")
     def health() -> dict[str, str]:
