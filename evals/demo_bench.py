@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from app.checkpoints import open_checkpointer
+from app.demo import demo_brief, demo_settings
 from app.runner import DraftRunner
 from app.runs import RunRegistry
 from app.services import LazyLLM, build_ingest_pipeline, build_services, close_services
-from app.demo import demo_brief, demo_settings
 from app.settings import Settings
 from tools.models import MetadataFilter
 

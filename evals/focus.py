@@ -66,13 +66,19 @@ def _manuals(pipeline: IngestPipeline, data: Path) -> None:
     folder = data / "manuals"
     defaults = IngestDefaults(approve=True, language="en", doc_type="product_page", product_id_from="heading")
     pipeline.ingest(folder, defaults=defaults)
-    pipeline.ingest(folder / "products.csv", defaults=IngestDefaults(approve=True),
-                    loader=mapping_loader(load_mapping("products-csv")))
+    pipeline.ingest(
+        folder / "products.csv",
+        defaults=IngestDefaults(approve=True),
+        loader=mapping_loader(load_mapping("products-csv")),
+    )
 
 
 def _catalogue(pipeline: IngestPipeline, data: Path) -> None:
-    pipeline.ingest(data / "catalog" / "commercetools_products.json", defaults=IngestDefaults(approve=True),
-                    loader=mapping_loader(load_mapping("commercetools")))
+    pipeline.ingest(
+        data / "catalog" / "commercetools_products.json",
+        defaults=IngestDefaults(approve=True),
+        loader=mapping_loader(load_mapping("commercetools")),
+    )
 
 
 SETS: dict[str, tuple[Loader, str | None]] = {
@@ -85,7 +91,7 @@ SETS: dict[str, tuple[Loader, str | None]] = {
 def _products(store: EmbeddedHybridStore) -> dict[str, dict[str, str]]:
     """Product id -> {language: product name} from approved product pages and catalogue entries."""
     products: dict[str, dict[str, str]] = {}
-    for chunk in store._chunks:  # noqa: SLF001 - a benchmark may look inside the embedded store
+    for chunk in store._chunks:  # a benchmark may look inside the embedded store
         if chunk is None or chunk.approval_status != "approved" or chunk.doc_type not in PRODUCT_DOC_TYPES:
             continue
         for product in chunk.product_ids:
@@ -98,8 +104,13 @@ def evaluate_set(name: str, loader: Loader, data: Path, settings: Settings) -> d
         embedder = build_embedder(settings)
         store = EmbeddedHybridStore(Path(tmp) / "index")
         loader(build_ingest_pipeline(settings.model_copy(update={"data_dir": Path(tmp)}), store, embedder), data)
-        retriever = MultiQueryRetriever(store, embedder, alpha=settings.retrieval_alpha,
-                                        fusion=settings.retrieval_fusion, candidates=settings.retrieval_candidates)
+        retriever = MultiQueryRetriever(
+            store,
+            embedder,
+            alpha=settings.retrieval_alpha,
+            fusion=settings.retrieval_fusion,
+            candidates=settings.retrieval_candidates,
+        )
         figures = {lang: LanguageFigures() for lang in ("de", "en")}
         try:
             for product, names in sorted(_products(store).items()):
@@ -110,20 +121,34 @@ def evaluate_set(name: str, loader: Loader, data: Path, settings: Settings) -> d
                     vector = embedder.embed_queries([brief])[0]
                     own_pages = {
                         h.chunk.document_id
-                        for h in store.hybrid("", vector, limit=1000,
-                                              filters=base.model_copy(update={"product_id": product, "language": None}))
+                        for h in store.hybrid(
+                            "",
+                            vector,
+                            limit=1000,
+                            filters=base.model_copy(update={"product_id": product, "language": None}),
+                        )
                         if h.chunk.doc_type in PRODUCT_DOC_TYPES
                     }
 
-                    def selected(plan_product: str | None, plan_language: str | None, queries: list[str]) -> set[str]:
+                    def selected(
+                        plan_product: str | None,
+                        plan_language: str | None,
+                        queries: list[str],
+                        base: MetadataFilter = base,
+                    ) -> set[str]:
                         hits = retriever.search(queries, limit=settings.retrieval_candidates, filters=base)
                         if plan_product:
                             own = base.model_copy(update={"product_id": plan_product, "language": plan_language})
                             hits = focus_candidates(
-                                retriever.search(queries, limit=settings.retrieval_candidates, filters=own), hits)
+                                retriever.search(queries, limit=settings.retrieval_candidates, filters=own), hits
+                            )
                         hits = [h for h in hits if h.chunk.doc_type not in EXCLUDED_DOC_TYPES]
-                        context = focused_context(hits, plan_product, token_budget=settings.context_token_budget,
-                                                  max_chunks=settings.context_chunks)
+                        context = focused_context(
+                            hits,
+                            plan_product,
+                            token_budget=settings.context_token_budget,
+                            max_chunks=settings.context_chunks,
+                        )
                         return {p.document_id for p in context.passages}
 
                     try:

@@ -13,6 +13,7 @@ what its file says (draft by default) and needs a new approval.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import sqlite3
@@ -127,7 +128,7 @@ class DocumentLibrary:
 
     def list(
         self, *, status: str | None = None, language: str | None = None, product_id: str | None = None
-    ) -> list[DocumentRecord]:
+    ) -> builtins.list[DocumentRecord]:
         """Records in id order, optionally only one status / language / product."""
         with self._lock:
             rows = self._db.execute(
@@ -142,7 +143,7 @@ class DocumentLibrary:
             and (product_id is None or product_id in r.document.product_ids)
         ]
 
-    def events(self, document_id: str | None = None) -> list[DocumentEvent]:
+    def events(self, document_id: str | None = None) -> builtins.list[DocumentEvent]:
         """The change log, oldest first (of one document, or of all)."""
         query = "SELECT document_id, action, actor, at, detail FROM document_events WHERE tenant = ?"
         args: list[Any] = [self.tenant]
@@ -154,12 +155,12 @@ class DocumentLibrary:
         return [DocumentEvent(d, a, who, at, json.loads(detail)) for d, a, who, at, detail in rows]
 
     # ------------------------------------------------------------------ ingest side
-    def reconcile(self, documents: Sequence[Document]) -> tuple[list[Document], int]:
+    def reconcile(self, documents: Sequence[Document]) -> tuple[builtins.list[Document], int]:
         """Apply earlier library decisions to freshly loaded documents whose text is unchanged.
 
         Returns the documents and how many kept a decided status.
         """
-        out: list[Document] = []
+        out: builtins.list[Document] = []
         kept = 0
         with self._lock:
             for document in documents:

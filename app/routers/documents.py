@@ -43,9 +43,7 @@ def _actor(request: Request) -> str:
     return str(getattr(identity, "name", None) or "api")
 
 
-def build_router(
-    runner: Callable[[], Any], settings: Callable[[], Settings] = get_settings
-) -> APIRouter:
+def build_router(runner: Callable[[], Any], settings: Callable[[], Settings] = get_settings) -> APIRouter:
     """The documents router over the runner's store and embedder (the library opens on first use)."""
     router = APIRouter(prefix="/v1/documents", tags=["documents"])
     lock = threading.Lock()

@@ -39,7 +39,10 @@ def test_brands_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("COPYDESK_TENANT", "b2b")
     brand = Settings().brand()
     assert (brand.company_name, brand.brand_voice, brand.audience) == (
-        "Acme Outdoor", ["Plain words.", "No hype."], "buyers for retail chains")
+        "Acme Outdoor",
+        ["Plain words.", "No hype."],
+        "buyers for retail chains",
+    )
 
 
 def test_services_carry_the_configured_brand(tmp_path: Path) -> None:
@@ -58,12 +61,13 @@ def test_the_prompts_a_run_sends_name_the_configured_company(tmp_path: Path) -> 
     llm = ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]})
     harness = GraphHarness(tmp_path, llm)
     harness.services.options = dataclasses.replace(
-        harness.services.options, company="Kesselwerk Berlin", brand_voice=("Warm, never pushy.",),
+        harness.services.options,
+        company="Kesselwerk Berlin",
+        brand_voice=("Warm, never pushy.",),
         audience="people who drink a lot of tea",
     )
     try:
-        view = harness.runner.start("Product text for the Acme Kettle K1", channel="product_description",
-                                    language="en")
+        view = harness.runner.start("Product text for the Acme Kettle K1", channel="product_description", language="en")
         assert view.status == "awaiting_review"
     finally:
         harness.close()
@@ -76,7 +80,10 @@ def test_the_prompts_a_run_sends_name_the_configured_company(tmp_path: Path) -> 
 def test_nothing_outside_demo_names_the_demo_company() -> None:
     tracked = subprocess.run(
         ["git", "ls-files", "app", "graphs", "tools", "serving", "prompts", "langgraph.json", "Makefile"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     offenders = [p for p in tracked if "lumora" in (REPO / p).read_text(encoding="utf-8", errors="ignore").lower()]
     assert offenders == []

@@ -137,8 +137,16 @@ def _hits(harness: GraphHarness, document_id: str) -> int:
 def test_api_add_approve_retire_delete(api: tuple[TestClient, GraphHarness]) -> None:
     client, harness = api
     body = "# Acme Toaster T3\n\nThe Acme Toaster T3 has 4 slots and costs 39.90 EUR.\n"
-    created = client.post("/v1/documents", json={"id": "toaster-t3-en", "language": "en", "body": body,
-                                                 "doc_type": "product_page", "product_ids": ["ACME-T3"]})
+    created = client.post(
+        "/v1/documents",
+        json={
+            "id": "toaster-t3-en",
+            "language": "en",
+            "body": body,
+            "doc_type": "product_page",
+            "product_ids": ["ACME-T3"],
+        },
+    )
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "draft" and created.json()["title"] == "Acme Toaster T3"
     assert _hits(harness, "toaster-t3-en") == 0

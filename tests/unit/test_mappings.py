@@ -64,22 +64,30 @@ NESTED = {
     "results": [
         {
             "id": "p-1",
-            "masterData": {"current": {
-                "name": {"de-DE": "Wanderschuh Alp", "en-GB": "Alp hiking shoe"},
-                "description": {"de-DE": "Ein leichter Schuh.", "en-GB": "A light shoe."},
-            }},
+            "masterData": {
+                "current": {
+                    "name": {"de-DE": "Wanderschuh Alp", "en-GB": "Alp hiking shoe"},
+                    "description": {"de-DE": "Ein leichter Schuh.", "en-GB": "A light shoe."},
+                }
+            },
             "masterVariant": {
                 "sku": "ALP-40",
-                "prices": [{"value": {"centAmount": 12990, "currencyCode": "EUR", "fractionDigits": 2},
-                            "country": "DE"}],
+                "prices": [
+                    {"value": {"centAmount": 12990, "currencyCode": "EUR", "fractionDigits": 2}, "country": "DE"}
+                ],
                 "attributes": [
                     {"name": "color", "value": {"key": "red", "label": {"de-DE": "Rot", "en-GB": "Red"}}},
                     {"name": "weight-g", "value": 640},
                     {"name": "waterproof", "value": True},
                 ],
             },
-            "variants": [{"sku": "ALP-42", "attributes": [{"name": "size", "value": "42"}],
-                          "prices": [{"value": {"centAmount": 13490, "currencyCode": "EUR", "fractionDigits": 2}}]}],
+            "variants": [
+                {
+                    "sku": "ALP-42",
+                    "attributes": [{"name": "size", "value": "42"}],
+                    "prices": [{"value": {"centAmount": 13490, "currencyCode": "EUR", "fractionDigits": 2}}],
+                }
+            ],
         }
     ]
 }
@@ -91,8 +99,16 @@ def test_nested_attributes_variants_and_prices_become_readable_tables(tmp_path: 
     documents = {d.language: d for d in _load("commercetools", path)}
     de, en = documents["de"], documents["en"]
     assert de.id == "ct-p-1-de" and de.title == "Wanderschuh Alp" and de.product_ids == ["p-1"]
-    for row in ("| SKU | ALP-40 |", "| Preis | 129.90 EUR (DE) |", "| color | Rot |", "| weight-g | 640 |",
-                "| waterproof | ja |", "### Variante ALP-42", "| size | 42 |", "| Preis | 134.90 EUR |"):
+    for row in (
+        "| SKU | ALP-40 |",
+        "| Preis | 129.90 EUR (DE) |",
+        "| color | Rot |",
+        "| weight-g | 640 |",
+        "| waterproof | ja |",
+        "### Variante ALP-42",
+        "| size | 42 |",
+        "| Preis | 134.90 EUR |",
+    ):
         assert row in de.body, row
     assert "| color | Red |" in en.body and "A light shoe." in en.body and "Rot" not in en.body
 
@@ -107,14 +123,12 @@ def test_a_layout_that_does_not_fit_is_refused_naming_the_field(tmp_path: Path) 
         _load("commercetools", path)
     table = tmp_path / "table.csv"
     table.write_text("sku,title\nA1,Ding\n", encoding="utf-8")
-    with pytest.raises(BadDocumentError, match="no id column .* the file has columns: sku, title"):
+    with pytest.raises(BadDocumentError, match=r"no id column .* the file has columns: sku, title"):
         _load("products-csv", table)
 
     # Through the pipeline the whole file is skipped with that reason and nothing is stored.
     store = EmbeddedHybridStore(tmp_path / "index")
-    report = IngestPipeline(store, HashingEmbedder()).ingest(
-        path, loader=mapping_loader(load_mapping("commercetools"))
-    )
+    report = IngestPipeline(store, HashingEmbedder()).ingest(path, loader=mapping_loader(load_mapping("commercetools")))
     assert store.count() == 0 and "no name field" in report.skipped[0].reason
     store.close()
 

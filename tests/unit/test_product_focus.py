@@ -71,10 +71,17 @@ def run(index: Path, tmp_path: Path) -> Iterator[Any]:
         start.last_llm = llm  # type: ignore[attr-defined]
         store = EmbeddedHybridStore(index)
         services = DraftServices(
-            llm=llm, embedder=HashingEmbedder(), store=store, fact_checker=FactChecker(), scrubber=PiiScrubber(),
+            llm=llm,
+            embedder=HashingEmbedder(),
+            store=store,
+            fact_checker=FactChecker(),
+            scrubber=PiiScrubber(),
             guards=GuardSuite(check_pii=False),
             options=dataclasses.replace(
-                DraftOptions(), company="Test Co", max_revisions=0, output_dir=tmp_path / "out",
+                DraftOptions(),
+                company="Test Co",
+                max_revisions=0,
+                output_dir=tmp_path / "out",
                 product_language_fallback=fallback,
             ),
         )
@@ -132,7 +139,7 @@ def test_no_model_call_happens_for_an_unfocusable_product(run: Any) -> None:
 
 
 def test_the_fallback_drafts_from_the_other_language_marked_as_translation(run: Any) -> None:
-    view, llm = run("Produkttext zum Zelt", "de", "CAMP-TENT-1", fallback=True)
+    view, _ = run("Produkttext zum Zelt", "de", "CAMP-TENT-1", fallback=True)
     assert view.status == "awaiting_review", view.error
     assert _documents(view)[0] == "camp-tent-1-en"
     assert view.review["translated_from"] == "en"
@@ -156,7 +163,11 @@ def test_no_approved_source_at_all_counts_the_drafts_and_calls_no_model(tmp_path
     IngestPipeline(store, HashingEmbedder()).ingest(folder)
     llm = ScriptedLLM({"rewrite": [PLAN]})
     services = DraftServices(
-        llm=llm, embedder=HashingEmbedder(), store=store, fact_checker=FactChecker(), scrubber=PiiScrubber(),
+        llm=llm,
+        embedder=HashingEmbedder(),
+        store=store,
+        fact_checker=FactChecker(),
+        scrubber=PiiScrubber(),
         guards=GuardSuite(check_pii=False),
     )
 
