@@ -117,7 +117,8 @@ def show_document(
         print(json.dumps({**summary, "events": history, "body": record.document.body}, ensure_ascii=False, indent=2))
         return
     for key, value in summary.items():
-        console.print(f"[bold]{key}[/]: {value}")
+        shown = ", ".join(value) if isinstance(value, list) else "" if value is None else value
+        console.print(f"[bold]{key}[/]: {shown}")
     console.print("[bold]history[/]:")
     for event in history:
         console.print(f"  {event['at']}  {event['action']:<9} by {event['actor']}")
