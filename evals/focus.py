@@ -36,6 +36,10 @@ from tools.models import MetadataFilter
 from tools.multi_query import MultiQueryRetriever
 from tools.stores.embedded import EmbeddedHybridStore
 
+GENERIC = {  # a brief that does not name the product: only --product says which one
+    "en": "Product description: what it is, its features, price and care.",
+    "de": "Produktbeschreibung: was es ist, Eigenschaften, Preis und Pflege.",
+}
 BRIEFS = {
     "en": "Product description of the {name}: what it is, its features, price and care.",
     "de": "Produktbeschreibung für {name}: was es ist, Eigenschaften, Preis und Pflege.",
@@ -47,6 +51,8 @@ class LanguageFigures:
     runs: int = 0
     focus_hits: int = 0
     baseline_hits: int = 0
+    generic_focus_hits: int = 0
+    generic_baseline_hits: int = 0
     refused: int = 0
     fallback_hits: int = 0
 
@@ -161,6 +167,11 @@ def evaluate_set(name: str, loader: Loader, data: Path, settings: Settings) -> d
                     fig.runs += 1
                     fig.focus_hits += bool(selected(product, plan.product_language, [brief]) & own_pages)
                     fig.baseline_hits += bool(selected(None, None, [brief, f"{product} {brief}"]) & own_pages)
+                    generic = GENERIC[language]
+                    fig.generic_focus_hits += bool(selected(product, plan.product_language, [generic]) & own_pages)
+                    fig.generic_baseline_hits += bool(
+                        selected(None, None, [generic, f"{product} {generic}"]) & own_pages
+                    )
         finally:
             retriever.close()
             store.close()
@@ -171,7 +182,11 @@ def evaluate_set(name: str, loader: Loader, data: Path, settings: Settings) -> d
 def main(data: Path, sets: list[str], cache: Path | None) -> int:
     settings = Settings(vector_cache=cache) if cache else Settings()
     print("product focus: share of runs whose sources include the product's own pages (target 1.0 with focus)")
-    print(f"{'set':<14}{'lang':<6}{'products':>9}{'focus':>8}{'no focus':>10}{'refused':>9}{'fallback':>10}")
+    print("named: the brief names the product; generic: it does not (only the product id says which one)")
+    print(
+        f"{'set':<14}{'lang':<6}{'products':>9}{'named focus':>12}{'no focus':>10}{'generic focus':>14}"
+        f"{'no focus':>10}{'refused':>9}{'fallback':>10}"
+    )
     for name in sets:
         loader, folder = SETS[name]
         if folder and not (data / folder).exists():
@@ -179,7 +194,8 @@ def main(data: Path, sets: list[str], cache: Path | None) -> int:
             continue
         for language, fig in evaluate_set(name, loader, data, settings).items():
             print(
-                f"{name:<14}{language:<6}{fig.runs:>9}{fig.share(fig.focus_hits):>8}{fig.share(fig.baseline_hits):>10}"
-                f"{fig.refused:>9}{fig.share(fig.fallback_hits, fig.refused):>10}"
+                f"{name:<14}{language:<6}{fig.runs:>9}{fig.share(fig.focus_hits):>12}"
+                f"{fig.share(fig.baseline_hits):>10}{fig.share(fig.generic_focus_hits):>14}"
+                f"{fig.share(fig.generic_baseline_hits):>10}{fig.refused:>9}{fig.share(fig.fallback_hits, fig.refused):>10}"
             )
     return 0
