@@ -196,6 +196,7 @@ def main(data: Path, sets: list[str], cache: Path | None) -> int:
             print(
                 f"{name:<14}{language:<6}{fig.runs:>9}{fig.share(fig.focus_hits):>12}"
                 f"{fig.share(fig.baseline_hits):>10}{fig.share(fig.generic_focus_hits):>14}"
-                f"{fig.share(fig.generic_baseline_hits):>10}{fig.refused:>9}{fig.share(fig.fallback_hits, fig.refused):>10}"
+                f"{fig.share(fig.generic_baseline_hits):>10}{fig.refused:>9}"
+                f"{fig.share(fig.fallback_hits, fig.refused):>10}"
             )
     return 0
