@@ -120,7 +120,7 @@ def _ingest(
         more = " ..." if len(report.unapproved_ids) > 3 else ""
         console.print(
             f"[yellow]{len(report.unapproved_ids)} document(s) stored unapproved (draft): no run uses them.[/] "
-            f"Approve them with: copydesk docs approve {example}{more}"
+            f"Approve those that are ready: copydesk docs approve {example}{more}"
             " (list them: copydesk docs list --status draft), or ingest again with --approve"
         )
     return report
