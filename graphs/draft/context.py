@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from langgraph.runtime import Runtime
 
@@ -42,6 +43,12 @@ class DraftOptions:
     prompt_versions: dict[str, int] = field(default_factory=dict)
     pii_policy: dict[str, str] = field(default_factory=dict)
     public_terms: tuple[str, ...] = ()
+
+
+def run_brand(options: DraftOptions) -> dict[str, Any]:
+    """The brand a run writes for, as plain state: fixed at the start so a revision or a retry in another
+    process (with other settings) still writes for the same company."""
+    return {"company": options.company, "brand_voice": list(options.brand_voice), "audience": options.audience}
 
 
 @dataclass

@@ -93,3 +93,20 @@ def test_the_demo_sets_its_company_explicitly() -> None:
     settings = demo_settings(Settings(company_name="", brands={"x": {"company_name": "X"}}))
     assert settings.brand().company_name == "Lumora Home" and settings.brands == {}
     assert settings.brand().brand_voice and "Lumora" in demo_brief()
+
+
+def test_a_revision_writes_for_the_company_the_run_started_with(tmp_path: Path) -> None:
+    import dataclasses
+
+    llm = ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]})
+    harness = GraphHarness(tmp_path, llm)
+    harness.services.options = dataclasses.replace(harness.services.options, company="Kesselwerk Berlin")
+    try:
+        view = harness.runner.start("Product text for the Acme Kettle K1", channel="product_description", language="en")
+        # Another process resumes the run with other settings (e.g. `copydesk review` after `copydesk demo`).
+        harness.services.options = dataclasses.replace(harness.services.options, company="")
+        harness.runner.resume(view.run_id, {"action": "reject", "feedback": "shorter", "editor": "ed"})
+    finally:
+        harness.close()
+    prompts = llm.prompts_for("draft")
+    assert len(prompts) == 2 and all("You are a copywriter for Kesselwerk Berlin." in p for p in prompts)
