@@ -18,8 +18,8 @@ from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from app.editor import editor_router
-from app.routers.documents import build_router as documents_router
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
+from app.routers.documents import build_router as documents_router
 from app.runs import RunRecord
 from app.worker import RunWorker
 from graphs.draft.nodes.review import EditorDecision
@@ -131,7 +131,6 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
         return result
 
     app.include_router(editor_router(runner, worker))
-    app.include_router(documents_router(runner))  # issue 8: the document library
 
     @app.get("/healthz")
     def health() -> dict[str, str]:
@@ -240,4 +239,5 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
             runs=runs,
         )
 
+    app.include_router(documents_router(runner))  # issue 8: the document library
     return app
