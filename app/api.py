@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 
 from app.editor import editor_router
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
-from app.routers.documents import build_router as documents_router
 from app.runs import RunRecord
 from app.worker import RunWorker
 from graphs.draft.nodes.review import EditorDecision
@@ -239,5 +238,7 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
             runs=runs,
         )
 
-    app.include_router(documents_router(runner))  # issue 8: the document library
+    from app.routers.documents import build_router as documents_router  # issue 8: the document library
+
+    app.include_router(documents_router(runner))
     return app
