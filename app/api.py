@@ -122,6 +122,8 @@ def create_app(
     app.include_router(run_control_router(runner, worker))
     app.include_router(stats_router(runner))
     app.include_router(check_router(lambda: runner().services))
+    from app.routers.documents import build_router as documents_router  # issue 8: the document library
+    app.include_router(documents_router(runner))
     return app
 
 

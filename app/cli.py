@@ -27,7 +27,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-DEMO_CORPUS = Path(__file__).resolve().parent.parent / "demo" / "corpus"
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -44,12 +43,40 @@ def _runner(settings: Settings) -> Iterator[Any]:
         yield runner
 
 
-def _ingest(settings: Settings, path: Path) -> Any:
-    from app.services import build_embedder, build_ingest_pipeline, build_store
+def _ingest(
+    settings: Settings,
+    path: Path,
+    approve: bool | None = None,
+    language: str | None = None,
+    doc_type: str | None = None,
+    product_id_from: str | None = None,
+    mapping: str | None = None,
+    by: str | None = None,
+) -> Any:
+    from app.services import build_embedder, build_ingest_pipeline, build_library, build_store
+    from tools.ingest.defaults import IngestDefaults
+    from tools.ingest.mappings import MappingError, load_mapping, mapping_loader
 
+    if language not in (None, "de", "en"):
+        _fail(f"unknown language {language!r}; choose de or en")
+    if product_id_from not in (None, "filename", "heading"):
+        _fail(f"--product-id-from takes filename or heading, not {product_id_from!r}")
+    loader = None
+    if mapping:
+        try:
+            loader = mapping_loader(load_mapping(mapping))
+        except MappingError as exc:
+            _fail(str(exc))
+    defaults = IngestDefaults(
+        approve=bool(approve),
+        language=language,  # type: ignore[arg-type]
+        doc_type=doc_type,
+        product_id_from=product_id_from,  # type: ignore[arg-type]
+    )
     embedder = build_embedder(settings)
     store = build_store(settings)
-    pipeline = build_ingest_pipeline(settings, store, embedder)
+    library = build_library(settings)
+    pipeline = build_ingest_pipeline(settings, store, embedder, library)
     columns = (TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
     try:
         with Progress(*columns, TimeElapsedColumn(), console=console, transient=False) as progress:
@@ -58,10 +85,13 @@ def _ingest(settings: Settings, path: Path) -> Any:
             def on_progress(document_id: str, done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total, description=document_id)
 
-            report = pipeline.ingest(path, progress=on_progress)
+            report = pipeline.ingest(
+                path, progress=on_progress, defaults=defaults, loader=loader, actor=by or _actor()
+            )
     except FileNotFoundError as exc:
         _fail(str(exc))
     finally:
+        library.close()
         store.close()
         embedder.close()
     from app import audit
@@ -80,17 +110,49 @@ def _ingest(settings: Settings, path: Path) -> Any:
     )
     if report.by_status:
         console.print("by approval status: " + ", ".join(f"{k}={v}" for k, v in sorted(report.by_status.items())))
+    if report.status_kept:
+        console.print(f"{report.status_kept} document(s) kept the status set with copydesk docs approve/retire")
     for skipped in report.skipped:
         console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False)
     for warning in getattr(report, "warnings", []):
         console.print(f"[yellow]warning[/] {warning.path}: {warning.reason}", highlight=False)
+    if report.unapproved_ids:
+        example = " ".join(report.unapproved_ids[:3])
+        more = " ..." if len(report.unapproved_ids) > 3 else ""
+        console.print(
+            f"[yellow]{len(report.unapproved_ids)} document(s) stored unapproved (draft): no run uses them.[/] "
+            f"Approve those that are ready: copydesk docs approve {example}{more}"
+            " (list them: copydesk docs list --status draft), or ingest again with --approve"
+        )
     return report
 
 
+def _actor() -> str:
+    """Who runs a command, for the document change log: the same identity the audit log records."""
+    from app.cli_keys import cli_actor
+
+    return cli_actor()
+
+
 @app.command()
-def ingest(path: Annotated[Path, typer.Argument(help="A file or folder of approved documents.")]) -> None:
-    """Load, chunk, embed and index documents (unchanged files are skipped)."""
-    _ingest(get_settings(), path)
+def ingest(
+    path: Annotated[Path, typer.Argument(help="A file or folder of documents, or a catalogue with --mapping.")],
+    approve: Annotated[
+        bool, typer.Option("--approve", help="Store files without an approval status as approved.")
+    ] = False,
+    language: Annotated[str | None, typer.Option(help="de | en for files that do not say (else guessed).")] = None,
+    doc_type: Annotated[str | None, typer.Option(help="doc_type for files that do not say.")] = None,
+    product_id_from: Annotated[
+        str | None, typer.Option(help="filename | heading: product id for files that name none.")
+    ] = None,
+    mapping: Annotated[
+        str | None, typer.Option(help="Catalogue mapping: a shipped name (commercetools, products-csv) or FILE.yaml.")
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Who ingests (recorded in the document log).")] = None,
+) -> None:
+    """Load, chunk, embed and index documents (unchanged files are skipped). A file's own metadata
+    always wins over these options."""
+    _ingest(get_settings(), path, approve, language, doc_type, product_id_from, mapping, by)
 
 
 def _print_review(view: Any) -> None:
@@ -101,6 +163,11 @@ def _print_review(view: Any) -> None:
     )
     if review.get("message"):
         console.print(f"[bold yellow]{review['message']}[/]")
+    if review.get("translated_from"):
+        console.print(
+            f"[bold yellow]translation: the product has no approved pages in this language; the sources are in "
+            f"{review['translated_from']} and the draft translates them (check the wording)[/]"
+        )
     console.print(f"[bold]{draft.get('title', '')}[/]")
     console.print(f"[dim]{draft.get('meta_description', '')}[/]")
     for section in draft.get("sections", []):
@@ -140,23 +207,32 @@ def draft(
     channel: Annotated[
         str, typer.Option(help="seo_article | product_description | ad_copy | crm_email | landing_page")
     ],
-    lang: Annotated[str, typer.Option(help="de | en")] = "en",
+    lang: Annotated[str | None, typer.Option(help="de | en (default: COPYDESK_DEFAULT_LANGUAGE)")] = None,
     product: Annotated[str | None, typer.Option(help="Product id to focus on.")] = None,
     campaign: Annotated[str | None, typer.Option(help="Campaign id to file the run under.")] = None,
 ) -> None:
     """Draft a piece up to the editor's review."""
+    _draft(get_settings(), brief, channel, lang, product, campaign)
+
+
+def _draft(
+    settings: Settings, brief: str, channel: str, lang: str | None, product: str | None, campaign: str | None
+) -> None:
     from app.runner import RunError, validate_request
 
+    language = lang or settings.brand().default_language
     try:
-        validate_request(brief, channel, lang)
+        validate_request(brief, channel, language)
     except RunError as exc:
         _fail(str(exc))
-    with _runner(get_settings()) as runner:
+    if not settings.brand().company_name:
+        console.print("[yellow]no company name set (COPYDESK_COMPANY_NAME): the prompts name no company[/]")
+    with _runner(settings) as runner:
         try:
             from app.cli_keys import cli_actor
 
             view = runner.start(
-                brief, channel=channel, language=lang, product_id=product, campaign_id=campaign, actor=cli_actor()
+                brief, channel=channel, language=language, product_id=product, campaign_id=campaign, actor=cli_actor()
             )
         except RunError as exc:
             _fail(str(exc), code=1)
@@ -257,18 +333,18 @@ def runs(
 
 @app.command()
 def demo(
-    brief: Annotated[str, typer.Option(help="Brief for the demo piece.")] = (
-        "Product description of the Lumora Thermo 200 smart radiator thermostat: price, battery life, savings."
-    ),
+    brief: Annotated[str | None, typer.Option(help="Brief for the demo piece (default: demo/brand.yaml).")] = None,
     channel: Annotated[str, typer.Option(help="Channel of the demo piece.")] = "product_description",
     lang: Annotated[str, typer.Option(help="de | en")] = "en",
 ) -> None:
-    """Ingest the bundled demo corpus and draft one piece up to the editor's review."""
-    settings = get_settings()
-    console.rule("[bold]1. ingest the demo corpus")
+    """Ingest the bundled demo corpus and draft one piece, as the demo company, up to the editor's review."""
+    from app.demo import DEMO_CORPUS, demo_brief, demo_settings
+
+    settings = demo_settings(get_settings())
+    console.rule(f"[bold]1. ingest the demo corpus ({settings.company_name})")
     _ingest(settings, DEMO_CORPUS)
     console.rule("[bold]2. draft one piece (embedded model, CPU)")
-    draft(brief=brief, channel=channel, lang=lang, product=None, campaign=None)
+    _draft(settings, brief or demo_brief(), channel, lang, None, None)
 
 
 @app.command()
@@ -313,6 +389,11 @@ def _refuse_open_bind_without_keys(settings: Settings, host: str) -> None:
 from app.cli_worker import register as _register_worker  # noqa: E402  (issue 10b: copydesk worker)
 
 _register_worker(app)
+
+from app.cli_docs import docs_app, doctor  # noqa: E402  (issue 8: document library and doctor)
+
+app.add_typer(docs_app, name="docs")
+app.command()(doctor)
 
 llm_app = typer.Typer(help="Production model profiles (vLLM).", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")

@@ -30,7 +30,9 @@ from tools.guards import ChannelLimits as GuardLimits
 from tools.guards import GuardSuite
 from tools.guards.injection_model import InjectionClassifier, InjectionScreen
 from tools.ingest.chunking import StructureChunker
+from tools.ingest.governed import GovernedLibrary
 from tools.ingest.pipeline import IngestPipeline
+from tools.library import DocumentLibrary
 from tools.pii import PiiScrubber
 from tools.rerank import make_reranker
 from tools.stores.base import HybridStore
@@ -167,8 +169,16 @@ def load_product_names(settings: Settings) -> tuple[str, ...]:
     return tuple(sorted({name for entry in entries for name in entry.get("products", []) if name}))
 
 
-def build_ingest_pipeline(settings: Settings, store: HybridStore, embedder: Embedder) -> IngestPipeline:
-    """Ingestion as configured: chunk size, size limit, and where guideline lists and public names go."""
+def build_library(settings: Settings) -> DocumentLibrary:
+    """The document library (records and change log) of the configured tenant."""
+    return DocumentLibrary(settings.library_db_path, tenant=settings.tenant)
+
+
+def build_ingest_pipeline(
+    settings: Settings, store: HybridStore, embedder: Embedder, library: DocumentLibrary | None = None
+) -> IngestPipeline:
+    """Ingestion as configured: chunk size, size limit, and where guideline lists, public names and
+    document records go."""
     return IngestPipeline(
         store,
         embedder,
@@ -176,7 +186,14 @@ def build_ingest_pipeline(settings: Settings, store: HybridStore, embedder: Embe
         max_document_bytes=settings.max_document_bytes,
         guidelines_dir=guidelines_dir(settings),
         public_terms_path=public_terms_path(settings),
+        library=library,
     )
+
+
+def build_governed_library(settings: Settings, store: HybridStore, embedder: Embedder) -> GovernedLibrary:
+    """Approve / retire / delete over the configured store and library (caller closes library and store)."""
+    library = build_library(settings)
+    return GovernedLibrary(build_ingest_pipeline(settings, store, embedder, library), library)
 
 
 def build_guards(settings: Settings) -> GuardSuite:
@@ -184,8 +201,11 @@ def build_guards(settings: Settings) -> GuardSuite:
     banned_terms: list[str] = []
     banned_claims: list[dict[str, Any]] = []
     folder = guidelines_dir(settings)
+    chosen = settings.brand().guidelines_document_id
     if folder.exists():
-        for path in sorted(folder.glob("*.json")):
+        # A configured guidelines document (per tenant) is the only one used; otherwise every approved one.
+        paths = [folder / f"{chosen}.json"] if chosen else sorted(folder.glob("*.json"))
+        for path in (p for p in paths if p.exists()):
             data = json.loads(path.read_text(encoding="utf-8"))
             banned_terms += [str(t) for t in data.get("banned_terms") or []]
             for claim in data.get("banned_claims") or []:
@@ -229,7 +249,12 @@ def build_services(settings: Settings) -> DraftServices:
     """Everything a draft run needs, wired from settings."""
     disable_telemetry()
     embedder = build_embedder(settings)
+    brand = settings.brand()
     options = DraftOptions(
+        company=brand.company_name,
+        brand_voice=tuple(brand.brand_voice),
+        audience=brand.audience,
+        product_language_fallback=settings.product_language_fallback,
         max_revisions=settings.max_revisions,
         alpha=settings.retrieval_alpha,
         fusion=settings.retrieval_fusion,

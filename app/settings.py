@@ -12,8 +12,29 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BrandProfile(BaseModel):
+    """Who a run writes for: one company (or one tenant's brand). Every field is optional in
+    ``COPYDESK_BRANDS`` so a tenant overrides only what differs from the defaults."""
+
+    company_name: str | None = None
+    brand_voice: list[str] | None = None
+    default_language: Literal["de", "en"] | None = None
+    audience: str | None = None
+    guidelines_document_id: str | None = None
+
+
+class Brand(BaseModel):
+    """The resolved brand of a run (defaults with the tenant's overrides applied)."""
+
+    company_name: str
+    brand_voice: list[str]
+    default_language: Literal["de", "en"]
+    audience: str
+    guidelines_document_id: str | None
 
 
 class Settings(BaseSettings):
@@ -82,6 +103,40 @@ class Settings(BaseSettings):
     # --- Ingestion -------------------------------------------------------------------------
     max_document_bytes: int = Field(2_000_000, description="Files larger than this are skipped.")
     chunk_max_chars: int = Field(700, description="Target maximum characters per chunk.")
+
+    # --- Company and brand (issue 8) ---------------------------------------------------
+    company_name: str = Field(
+        "", description="The company the copy is written for; drafting prompts name it. Required for real runs."
+    )
+    brand_voice: list[str] = Field(
+        default_factory=list, description='Brand voice lines for the writer, e.g. ["warm, plain German", "no hype"].'
+    )
+    default_language: Literal["de", "en"] = Field("en", description="Language of a draft when none is given.")
+    audience: str = Field("", description="Who reads the copy, e.g. 'homeowners renovating on a budget'.")
+    guidelines_document_id: str | None = Field(
+        None, description="Id of the brand-guidelines document the guards use; unset: every approved one."
+    )
+    brands: dict[str, BrandProfile] = Field(
+        default_factory=dict,
+        description='Per store tenant, overrides of the fields above: {"acme": {"company_name": "Acme"}}.',
+    )
+    product_language_fallback: bool = Field(
+        False,
+        description="A product without approved documents in the run's language is drafted from the other "
+        "language's documents (marked as a translation in the review) instead of failing.",
+    )
+
+    def brand(self, tenant: str | None = None) -> Brand:
+        """The brand for ``tenant`` (default: the configured store tenant): defaults, then its overrides."""
+        override = self.brands.get(tenant or self.tenant) or BrandProfile()
+        pick = override.model_dump(exclude_none=True)
+        return Brand(
+            company_name=pick.get("company_name", self.company_name),
+            brand_voice=list(pick.get("brand_voice", self.brand_voice)),
+            default_language=pick.get("default_language", self.default_language),
+            audience=pick.get("audience", self.audience),
+            guidelines_document_id=pick.get("guidelines_document_id", self.guidelines_document_id),
+        )
 
     # --- Graph -----------------------------------------------------------------------------
     max_revisions: int = Field(2, description="Revise loops before the draft goes to the editor as is.")
@@ -180,6 +235,11 @@ class Settings(BaseSettings):
     @property
     def sqlite_checkpoint_path(self) -> Path:
         return self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def library_db_path(self) -> Path:
+        """Document library (records and who-changed-what events) beside the index."""
+        return self.data_dir / "library.sqlite"
 
     @property
     def runs_db_path(self) -> Path:

@@ -171,3 +171,21 @@ def baseline(
         results = run_suite(SuiteConfig(subset=subset, log=typer.echo))
     path = write_baseline(subset, results)
     typer.echo(f"baseline for {subset} written to {path}; commit it with the change that moved the figures")
+
+
+@app.command("focus")
+def focus(
+    data: str = typer.Option("../shared/data", help="Folder with manuals/ and catalog/ (skipped when absent)."),
+    sets: str = typer.Option("demo,manuals,commercetools", help="Comma-separated: demo, manuals, commercetools."),
+    cache: str = typer.Option("", help="Embedding cache file (default: the data dir's cache)."),
+) -> None:
+    """Product focus: share of runs whose sources include the product's own pages, per set and language."""
+    from pathlib import Path
+
+    from evals.focus import SETS, main
+
+    chosen = [s.strip() for s in sets.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SETS]
+    if unknown:
+        raise typer.BadParameter(f"unknown sets {unknown}; choose from {', '.join(SETS)}")
+    raise typer.Exit(main(Path(data), chosen, Path(cache) if cache else None))

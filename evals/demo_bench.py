@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from app.checkpoints import open_checkpointer
+from app.demo import demo_brief, demo_settings
 from app.runner import DraftRunner
 from app.runs import RunRegistry
 from app.services import LazyLLM, build_ingest_pipeline, build_services, close_services
@@ -45,7 +46,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def main(warm_cache: Path | None = None, draft: bool = True, channel: str = "product_description") -> int:
     with tempfile.TemporaryDirectory(prefix="copydesk-bench-") as tmp:
-        settings = Settings(data_dir=Path(tmp), vector_cache=warm_cache, max_revisions=0)
+        settings = demo_settings(Settings(data_dir=Path(tmp), vector_cache=warm_cache, max_revisions=0))
         services = build_services(settings)
         pipeline = build_ingest_pipeline(settings, services.store, services.embedder)
         cold = pipeline.ingest(DEMO_CORPUS)
@@ -82,7 +83,7 @@ def main(warm_cache: Path | None = None, draft: bool = True, channel: str = "pro
                 server_s = time.perf_counter() - t0
                 t1 = time.perf_counter()
                 view = runner.start(
-                    "Product description of the Lumora Thermo 200: price, battery life and savings.",
+                    demo_brief(),
                     channel=channel,
                     language="en",
                 )

@@ -41,6 +41,8 @@ class ContextPassage:
     valid_from: date | None
     tokens: int
     source_path: str = ""
+    product_ids: list[str] = field(default_factory=list)
+    language: str = ""
 
 
 @dataclass
@@ -127,4 +129,6 @@ def _passage(run: Sequence[SearchHit], count_tokens: TokenCounter) -> ContextPas
         valid_from=first.valid_from,
         tokens=sum(count_tokens(h.chunk.text) for h in run),
         source_path=first.source_path,
+        product_ids=list(first.product_ids),
+        language=first.language,
     )

@@ -32,7 +32,10 @@ from tools.stores.base import HybridStore
 class DraftOptions:
     """Knobs of a run that are not services."""
 
-    company: str = "Lumora Home"
+    company: str = ""
+    brand_voice: tuple[str, ...] = ()
+    audience: str = ""
+    product_language_fallback: bool = False
     max_revisions: int = 2
     alpha: float = 0.5
     fusion: FusionType = "relative_score"
@@ -43,6 +46,12 @@ class DraftOptions:
     prompt_versions: dict[str, int] = field(default_factory=dict)
     pii_policy: dict[str, str] = field(default_factory=dict)
     public_terms: tuple[str, ...] = ()
+
+
+def run_brand(options: DraftOptions) -> dict[str, Any]:
+    """The brand a run writes for, as plain state: fixed at the start so a revision or a retry in another
+    process (with other settings) still writes for the same company."""
+    return {"company": options.company, "brand_voice": list(options.brand_voice), "audience": options.audience}
 
 
 @dataclass

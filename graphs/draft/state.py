@@ -46,6 +46,8 @@ class DraftState(DraftInput, total=False):
     status: RunStatus
     scrubbed_brief: str
     queries: list[str]
+    brand: dict[str, Any]  # issue 8: company, brand_voice, audience, fixed when the run starts
+    source_plan: dict[str, Any]  # issue 8: product focus (product id, language of its pages, translation)
     candidates: list[dict[str, Any]]
     sources: list[dict[str, Any]]
     dropped_sources: list[dict[str, Any]]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.checkpoints import open_checkpointer
+from app.demo import demo_brief, demo_settings
 from app.runner import DraftRunner, RunError
 from app.runs import RunRegistry
 from app.services import build_ingest_pipeline, build_services, close_services
@@ -44,11 +45,13 @@ def supported_edit(review: dict) -> dict:
 
 
 def test_demo_corpus_to_published_page(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        vector_cache=REPO_ROOT / ".copydesk" / "cache" / "vectors.sqlite",
-        embedded_llm_port=free_port(),
-        max_revisions=1,
+    settings = demo_settings(
+        Settings(
+            data_dir=tmp_path / "data",
+            vector_cache=REPO_ROOT / ".copydesk" / "cache" / "vectors.sqlite",
+            embedded_llm_port=free_port(),
+            max_revisions=1,
+        )
     )
     services = build_services(settings)
     pipeline = build_ingest_pipeline(settings, services.store, services.embedder)
@@ -61,7 +64,7 @@ def test_demo_corpus_to_published_page(tmp_path: Path) -> None:
     try:
         with open_checkpointer(None, settings.sqlite_checkpoint_path) as saver:
             runner = DraftRunner(services, saver, registry)
-            brief = "Product description of the Lumora Thermo 200 smart radiator thermostat: price and battery life."
+            brief = demo_brief()
             try:
                 view = runner.start(brief, channel="product_description", language="en")
             except RunError:

@@ -169,7 +169,7 @@ def test_json_depth_ignores_brackets_in_strings() -> None:
 
 
 def test_any_exception_reading_one_file_is_reported_and_the_rest_ingested(tmp_path: Path, store, monkeypatch) -> None:
-    def explode(path: Path, root: Path, max_bytes: int) -> list:
+    def explode(path: Path, root: Path, max_bytes: int, defaults: object = None) -> list:
         raise KeyError("surprise")
 
     monkeypatch.setitem(loaders.LOADERS, ".txt", explode)

@@ -36,7 +36,7 @@ class Name:
     end: int
     surface: str
     kind: str  # "product" (known), "code" (shape), "ip rating", "energy class"
-    canonical: str = ""  # the known name a short form stands for ("Thermo 200" → "Lumora Thermo 200")
+    canonical: str = ""  # the known name a short form stands for ("Kettle 200" → "Acme Kettle 200")
 
     @property
     def key(self) -> str:
@@ -56,7 +56,7 @@ def _families(known: Iterable[str]) -> list[re.Pattern[str]]:
         if match:
             prefixes.add(match.group(1))
             words = match.group(1).split()
-            if len(words) >= 2:  # "Lumora Thermo 200" makes "Thermo 300" a (sibling) product name too
+            if len(words) >= 2:  # "Acme Kettle 200" makes "Kettle 300" a (sibling) product name too
                 prefixes.add(words[-1])
     return [
         re.compile(r"(?<![\w])" + re.escape(p) + r"[\s-]?\d+[A-Za-z]*(?![\w])", re.I)
@@ -81,7 +81,7 @@ def _cached_families(known: tuple[str, ...]) -> list[re.Pattern[str]]:
 
 def _aliases(known: Iterable[str]) -> list[tuple[str, str]]:
     """(how a text may write it, the known name): the name itself, and without the brand word
-    when what remains is still a model name ("Lumora Thermo 200" → "Thermo 200")."""
+    when what remains is still a model name ("Acme Kettle 200" → "Kettle 200")."""
     out: dict[str, str] = {}
     for name in (n.strip() for n in known if n.strip()):
         out.setdefault(name, name)

@@ -135,7 +135,6 @@ TONE_WORDS = frozenset(
         "come",
         "includes",
         "include",
-        "lumora",
         "product",
         "device",
         "model",

@@ -1,6 +1,6 @@
 """Structure-aware chunking: split at Markdown headings, then at paragraph/sentence bounds.
 
-Every chunk keeps the heading path it sits under ("Lumora Thermo 200 > Technical
+Every chunk keeps the heading path it sits under ("Kettle K1 > Technical
 data"), so a short chunk like "Battery: 2 years" stays meaningful to BM25, to the
 embedding model and to the fact-checker. Chunks are kept short because the CPU
 embedding model is several times faster on short passages.

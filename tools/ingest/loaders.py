@@ -22,6 +22,7 @@ from lxml import html as lxml_html
 from pydantic import ValidationError
 
 from tools.ingest import safety
+from tools.ingest.defaults import IngestDefaults, first_heading
 from tools.models import ApprovalStatus, Document
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".json"}
@@ -140,11 +141,14 @@ def _to_date(value: Any) -> date | None:
         raise BadDocumentError(f"invalid date {value!r} (use YYYY-MM-DD)") from exc
 
 
-def build_document(meta: dict[str, Any], body: str, path: Path, root: Path) -> Document:
+def build_document(
+    meta: dict[str, Any], body: str, path: Path, root: Path, defaults: IngestDefaults | None = None
+) -> Document:
     """Validate metadata and build a Document; missing approval status means *draft*.
 
     Defaulting to draft is deliberate: a file nobody marked as approved must never
-    feed a published claim.
+    feed a published claim (``--approve`` is the explicit opt-in, and a file's own
+    metadata still wins over it). Without a title the first heading names the document.
     """
     meta = _safe(safety.clean_value, meta)
     body, comments = safety.strip_comments(body)
@@ -154,12 +158,14 @@ def build_document(meta: dict[str, Any], body: str, path: Path, root: Path) -> D
     body = normalise_text(body)
     if not body:
         raise BadDocumentError("no text after removing markup and metadata")
+    if defaults is not None:
+        meta = defaults.apply(meta, path, body)
     product_ids = meta.get("product_ids") or []
     if isinstance(product_ids, str):
         product_ids = [p.strip() for p in product_ids.split(",") if p.strip()]
     fields: dict[str, Any] = {
         "id": _safe(safety.validate_document_id, str(meta.get("id") or _slug(path, root) or "document")),
-        "title": str(meta.get("title") or path.stem),
+        "title": str(meta.get("title") or first_heading(body) or path.stem),
         "language": str(meta.get("language") or guess_language(body)).lower()[:2],
         "approval_status": str(meta.get("approval_status") or ApprovalStatus.DRAFT.value).lower(),
         "version": int(meta.get("version") or 1),
@@ -180,12 +186,14 @@ def build_document(meta: dict[str, Any], body: str, path: Path, root: Path) -> D
         raise BadDocumentError(f"invalid metadata: {problems}") from exc
 
 
-def load_markdown(path: Path, root: Path, max_bytes: int) -> list[Document]:
+def load_markdown(
+    path: Path, root: Path, max_bytes: int, defaults: IngestDefaults | None = None
+) -> list[Document]:
     meta, body = _split_front_matter(_read_text(path, max_bytes))
-    return [build_document(meta, body, path, root)]
+    return [build_document(meta, body, path, root, defaults)]
 
 
-def load_html(path: Path, root: Path, max_bytes: int) -> list[Document]:
+def load_html(path: Path, root: Path, max_bytes: int, defaults: IngestDefaults | None = None) -> list[Document]:
     """HTML to heading-structured text; scripts and styles dropped, metadata from meta tags."""
     text, comments = safety.strip_comments(_read_text(path, max_bytes))
     if comments:
@@ -217,7 +225,7 @@ def load_html(path: Path, root: Path, max_bytes: int) -> list[Document]:
         else:
             lines.append(content + "\n")
     body = "\n".join(lines) if lines else " ".join(tree.text_content().split())
-    return [build_document(meta, body, path, root)]
+    return [build_document(meta, body, path, root, defaults)]
 
 
 def _format_value(value: Any) -> str:
@@ -228,7 +236,9 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def load_json_catalogue(path: Path, root: Path, max_bytes: int) -> list[Document]:
+def load_json_catalogue(
+    path: Path, root: Path, max_bytes: int, defaults: IngestDefaults | None = None
+) -> list[Document]:
     """A catalogue ``{"metadata": {...}, "products": [...]}``: one document per product and language."""
     text = _read_text(path, max_bytes)
     _safe(safety.check_json, text)
@@ -239,7 +249,10 @@ def load_json_catalogue(path: Path, root: Path, max_bytes: int) -> list[Document
     except json.JSONDecodeError as exc:
         raise BadDocumentError(f"broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("products"), list):
-        raise BadDocumentError('unrecognised JSON layout: expected {"metadata": {...}, "products": [...]}')
+        raise BadDocumentError(
+            'unrecognised JSON layout: expected {"metadata": {...}, "products": [...]}; for a shop export '
+            "declare a mapping (copydesk ingest FILE --mapping commercetools | --mapping FILE.yaml)"
+        )
     base = data.get("metadata") or {}
     if not isinstance(base, dict):
         raise BadDocumentError("catalogue 'metadata' must be an object")
@@ -268,13 +281,14 @@ def load_json_catalogue(path: Path, root: Path, max_bytes: int) -> list[Document
                 "product_ids": [str(product["id"])],
                 "doc_type": base.get("doc_type", "catalog"),
             }
-            documents.append(build_document(meta, "\n".join(lines), path, root))
+            documents.append(build_document(meta, "\n".join(lines), path, root, defaults))
     if not documents:
         raise BadDocumentError("catalogue has no products")
     return documents
 
 
-LOADERS: dict[str, Callable[[Path, Path, int], list[Document]]] = {
+Loader = Callable[[Path, Path, int, IngestDefaults | None], list[Document]]
+LOADERS: dict[str, Loader] = {
     ".md": load_markdown,
     ".markdown": load_markdown,
     ".txt": load_markdown,
@@ -284,9 +298,9 @@ LOADERS: dict[str, Callable[[Path, Path, int], list[Document]]] = {
 }
 
 
-def load_file(path: Path, root: Path, max_bytes: int) -> list[Document]:
+def load_file(path: Path, root: Path, max_bytes: int, defaults: IngestDefaults | None = None) -> list[Document]:
     """Dispatch on the suffix; unsupported types are a BadDocumentError too."""
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise BadDocumentError(f"unsupported file type {path.suffix or '(none)'}")
-    return loader(path, root, max_bytes)
+    return loader(path, root, max_bytes, defaults)

@@ -18,8 +18,10 @@ from pathlib import Path
 from tools.embeddings import Embedder
 from tools.ingest import safety
 from tools.ingest.chunking import StructureChunker
-from tools.ingest.loaders import SUPPORTED_SUFFIXES, BadDocumentError, load_file
+from tools.ingest.defaults import IngestDefaults
+from tools.ingest.loaders import SUPPORTED_SUFFIXES, BadDocumentError, Loader, load_file
 from tools.ingest.screening import screen_document
+from tools.library import DocumentLibrary
 from tools.models import ApprovalStatus, Document
 from tools.stores.base import HybridStore
 
@@ -46,6 +48,8 @@ class IngestReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[SkippedFile] = field(default_factory=list)
     seconds: float = 0.0
+    status_kept: int = 0  # documents whose library decision (approve/retire) survived re-ingesting
+    unapproved_ids: list[str] = field(default_factory=list)
 
     @property
     def chunks_per_second(self) -> float:
@@ -77,6 +81,7 @@ class IngestPipeline:
         embed_batch: int = 32,
         guidelines_dir: Path | None = None,
         public_terms_path: Path | None = None,
+        library: DocumentLibrary | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
@@ -85,6 +90,7 @@ class IngestPipeline:
         self.embed_batch = embed_batch
         self.guidelines_dir = guidelines_dir
         self.public_terms_path = public_terms_path
+        self.library = library
 
     def _record_public_terms(self, documents: list[Document]) -> None:
         """Public names of approved documents: titles and product ids (the PII scrubber leaves them alone)
@@ -126,19 +132,27 @@ class IngestPipeline:
         }
         target.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 
-    def load(self, files: Iterable[Path], root: Path, report: IngestReport) -> list[Document]:
+    def load(
+        self,
+        files: Iterable[Path],
+        root: Path,
+        report: IngestReport,
+        defaults: IngestDefaults | None = None,
+        loader: Loader | None = None,
+    ) -> list[Document]:
         documents: list[Document] = []
         seen_ids: dict[str, str] = {}
         for path in files:
             report.files_seen += 1
             name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            if loader is None and path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 report.skipped.append(SkippedFile(name, f"unsupported file type {path.suffix or '(none)'}"))
                 continue
             try:
                 with safety.collect_warnings() as warnings:
-                    loaded = load_file(path, root, self.max_document_bytes)
+                    loaded = (loader or load_file)(path, root, self.max_document_bytes, defaults)
                     for document in loaded:
+                        safety.validate_document_id(document.id)  # mapped catalogues too: ids name files
                         screen_document(document)
             except (BadDocumentError, safety.UnsafeInputError) as exc:
                 report.skipped.append(SkippedFile(name, str(exc)))
@@ -160,19 +174,46 @@ class IngestPipeline:
                     )
                     continue
                 seen_ids[document.id] = name
-                status = document.approval_status.value
-                report.by_status[status] = report.by_status.get(status, 0) + 1
                 documents.append(document)
+        if self.library is not None:
+            documents, report.status_kept = self.library.reconcile(documents)
+        for document in documents:
+            status = document.approval_status.value
+            report.by_status[status] = report.by_status.get(status, 0) + 1
+            if document.approval_status == ApprovalStatus.DRAFT:
+                report.unapproved_ids.append(document.id)
         return documents
 
-    def ingest(self, path: Path, progress: ProgressCallback | None = None) -> IngestReport:
-        """Ingest a file or a folder; see :class:`IngestReport` for what comes back."""
+    def ingest(
+        self,
+        path: Path,
+        progress: ProgressCallback | None = None,
+        *,
+        defaults: IngestDefaults | None = None,
+        loader: Loader | None = None,
+        actor: str = "ingest",
+    ) -> IngestReport:
+        """Ingest a file or a folder; see :class:`IngestReport` for what comes back.
+
+        ``defaults`` fill metadata files leave unsaid; ``loader`` replaces the suffix-based
+        loaders (a declared catalogue mapping); ``actor`` is recorded in the library.
+        """
         started = time.perf_counter()
         report = IngestReport()
         root = path if path.is_dir() else path.parent
         found = safety.discover(path)
         report.skipped.extend(SkippedFile(name, reason) for name, reason in found.refused)
-        documents = self.load(found.files, root, report)
+        documents = self.load(found.files, root, report, defaults, loader)
+        changed = self.index_documents(documents, report, progress)
+        if self.library is not None:
+            self.library.record_ingested(documents, actor, changed=changed)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def index_documents(
+        self, documents: list[Document], report: IngestReport, progress: ProgressCallback | None = None
+    ) -> set[str]:
+        """Chunk, embed and store the documents whose content hash changed; returns their ids."""
         self._record_public_terms(documents)
         known = self.store.document_hashes()
         todo = []
@@ -199,6 +240,7 @@ class IngestPipeline:
             chunks_by_doc.append((doc, chunks))
         total = sum(len(chunks) for _, chunks in chunks_by_doc)
         done = 0
+        changed: set[str] = set()
         for document, chunks in chunks_by_doc:
             if not chunks:
                 report.skipped.append(SkippedFile(document.source_path, "no text to index"))
@@ -206,11 +248,11 @@ class IngestPipeline:
             vectors = self.embedder.embed_passages([c.embedding_text() for c in chunks])
             self.store.delete_document(document.id)
             self.store.upsert(chunks, vectors)
+            changed.add(document.id)
             report.documents_ingested += 1
             report.chunks_written += len(chunks)
             report.chunks_embedded += len(chunks)
             done += len(chunks)
             if progress is not None:
                 progress(document.id, done, total)
-        report.seconds = time.perf_counter() - started
-        return report
+        return changed

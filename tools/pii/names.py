@@ -56,7 +56,7 @@ STOP_NAMES = frozenset(
         "young long short little small grand city camp park ring street way hall zusammen leute "
         "freunde leser leserin leserinnen kunden kundinnen abonnenten community everyone there "
         "folks customer customers friends readers sir madam meine meiner bitte klare klar dr prof professor "
-        "kundenservice technischer technische buchhaltung vertrieb lumora schöne frohe danke "
+        "kundenservice technischer technische buchhaltung vertrieb schöne frohe danke "
     )
 )
 

@@ -7,7 +7,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
-from graphs.draft.context import DraftServices, services_of
+from graphs.draft.context import DraftServices, run_brand, services_of
 from graphs.draft.nodes.common import as_plain, event
 from graphs.draft.state import DraftState
 from tools.guards import GuardFinding, sanitize_text
@@ -59,5 +59,6 @@ def prepare_brief(state: DraftState, runtime: Runtime[DraftServices], config: Ru
         "brief_findings": [*(state.get("brief_findings") or []), *findings, *pii],
         "pseudonyms": pseudonyms.to_dict(),
         "revision": state.get("revision", 0),
+        "brand": state.get("brand") or run_brand(services.options),  # who the run writes for, fixed now
         "events": [event("prepare_brief", injections=len(injections), pii=len(pii))],
     }

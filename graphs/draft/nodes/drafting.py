@@ -6,7 +6,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from graphs.draft.context import DraftServices, services_of
+from graphs.draft.context import DraftServices, run_brand, services_of
 from graphs.draft.nodes.common import event
 from graphs.draft.nodes.retrieval import LANGUAGE_NAMES
 from graphs.draft.state import DraftState
@@ -32,8 +32,11 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
     limits = ChannelLimits(**(prompt.metadata.get("limits") or {}))
     labels = [s["label"] for s in sources]
     previous = state.get("draft") or {}
+    brand = state.get("brand") or run_brand(services.options)
     messages = prompt.render_messages(
-        company=services.options.company,
+        company=brand["company"],
+        brand_voice=list(brand["brand_voice"]),
+        audience=brand["audience"],
         channel_name=channel_spec(channel).prompt_name,
         language_name=LANGUAGE_NAMES[state.get("language", "en")],
         brief=state["scrubbed_brief"],

@@ -12,8 +12,8 @@ from graphs.draft.nodes.common import event
 from graphs.draft.state import DraftState
 from prompts import load_prompt
 from serving.structured import StructuredOutputError
-from tools.context import assemble_context
 from tools.evidence_policy import EvidencePolicy
+from tools.focus import focus_candidates, focused_context, plan_sources
 from tools.models import SearchHit
 from tools.multi_query import MultiQueryRetriever
 from tools.pii import PseudonymMap
@@ -37,6 +37,16 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
     """
     services = services_of(runtime)
     brief = state["scrubbed_brief"]
+    # Before any model call: a run with nothing approved to draft from (or a product without
+    # pages in this language) fails here with a reason, instead of after a paid rewrite.
+    sources_plan = plan_sources(
+        services.store,
+        brief,
+        services.embedder.embed_queries([brief])[0],
+        EvidencePolicy(language=state.get("language", "en")).metadata_filter(),
+        state.get("product_id"),
+        allow_translation=services.options.product_language_fallback,
+    )
     prompt = load_prompt("rewrite/queries", services.options.prompt_versions.get("rewrite/queries"))
     messages = prompt.render_messages(
         brief=brief,
@@ -56,8 +66,11 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
     if product:
         queries.append(f"{product} {brief}")
     unique = list(dict.fromkeys(q.strip() for q in queries if q and q.strip()))
+    if sources_plan.translated_from:
+        note["translated_from"] = sources_plan.translated_from
     return {
         "queries": unique,
+        "source_plan": sources_plan.as_dict(),
         "prompts_used": {prompt.ref: prompt.hash},
         "events": [event("rewrite_queries", queries=len(unique), **note)],
     }
@@ -67,8 +80,14 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
     """Hybrid search for every query under the run's evidence policy, fused."""
     services = services_of(runtime)
     options = services.options
-    policy = EvidencePolicy(language=state.get("language", "en"))
+    language = state.get("language", "en")
+    policy = EvidencePolicy(language=language)
     filters = policy.metadata_filter()
+    plan = state.get("source_plan") or {}
+    product = plan.get("product_id")
+    # A product without pages in the run's language may, when configured, draw on its pages in the
+    # other language (marked as a translation in the review); general documents stay in the run's.
+    product_policy = EvidencePolicy(language=plan.get("product_language") or language)
     retriever = MultiQueryRetriever(
         services.store,
         services.embedder,
@@ -78,14 +97,19 @@ def retrieve(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, An
     )
     try:
         hits = retriever.search(state["queries"], limit=options.candidates_per_query, filters=filters)
+        # One evidence policy for drafting and fact-checking (tools.evidence_policy): brand guidelines steer
+        # the guards, not the copy, and their lists of banned claims must never be drafted from.
+        hits = policy.keep(hits)
+        if product:
+            # The product's own pages (in the planned language), then general documents only.
+            own = product_policy.metadata_filter(product_id=product)
+            product_hits = retriever.search(state["queries"], limit=options.candidates_per_query, filters=own)
+            hits = focus_candidates(product_policy.keep(product_hits), hits)
     finally:
         retriever.close()
-    # One evidence policy for drafting and fact-checking (tools.evidence_policy): brand guidelines steer
-    # the guards, not the copy, and their lists of banned claims must never be drafted from.
-    hits = policy.keep(hits)
     return {
         "candidates": candidate_refs(hits),
-        "events": [event("retrieve", candidates=len(hits))],
+        "events": [event("retrieve", candidates=len(hits), product=product)],
     }
 
 
@@ -115,7 +139,10 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
     language = state.get("language", "en")
     sources: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
-    context = assemble_context(hits, token_budget=options.context_token_budget, max_chunks=options.context_chunks)
+    product = (state.get("source_plan") or {}).get("product_id")
+    context = focused_context(
+        hits, product, token_budget=options.context_token_budget, max_chunks=options.context_chunks
+    )
     public = [options.company, *options.public_terms]
     for passage in context.passages:
         heading = " > ".join(passage.heading_path)
@@ -145,6 +172,8 @@ def select_sources(state: DraftState, runtime: Runtime[DraftServices]) -> dict[s
                 "heading": scrub(heading) if heading else heading,
                 "text": scrub(passage.text),
                 "score": passage.score,
+                "product_ids": passage.product_ids,
+                "language": passage.language,
             }
         )
     return {

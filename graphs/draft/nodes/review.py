@@ -78,6 +78,7 @@ def review_payload(state: DraftState) -> dict[str, Any]:
         "blocking": blocking_problems(state),
         "message": state.get("review_message", ""),
         "prompts": used_prompt_records(state),
+        "translated_from": (state.get("source_plan") or {}).get("translated_from"),
     }
 
 
