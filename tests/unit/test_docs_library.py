@@ -156,8 +156,8 @@ def test_api_add_approve_retire_delete(api: tuple[TestClient, GraphHarness]) -> 
     assert _hits(harness, "toaster-t3-en") > 0
     listed = client.get("/v1/documents", params={"status": "approved"}).json()
     assert "toaster-t3-en" in {d["id"] for d in listed}
-    events = client.get("/v1/documents/toaster-t3-en").json()["events"]
-    assert [(e["action"], e["actor"]) for e in events] == [("ingested", "local"), ("approved", "local")]  # the single-user identity
+    events = client.get("/v1/documents/toaster-t3-en").json()["events"]  # actor: the single-user identity
+    assert [(e["action"], e["actor"]) for e in events] == [("ingested", "local"), ("approved", "local")]
 
     retired = client.post("/v1/documents/toaster-t3-en/retire")
     assert retired.json()["status"] == "archived"
