@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from graphs.draft.context import DraftServices, services_of
-from graphs.draft.nodes.common import as_plain, event
+from graphs.draft.nodes.common import as_plain, event, llm_calls
 from graphs.draft.state import DraftState
 from tools.content import DraftContent
 from tools.factcheck import Claim
@@ -25,12 +25,17 @@ def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, 
     ]
     cited = {cid for claim in claims for cid in claim.chunk_ids}
     chunks = {chunk.id: chunk for chunk in services.store.get_chunks(sorted(cited))}
-    verdicts = services.fact_checker.check(
-        claims, chunks, search=services.search_corpus, language=state.get("language", "en")
-    )
+    with llm_calls("factcheck/entailment") as calls:  # the judge's calls, when an LLM judge is configured
+        verdicts = services.fact_checker.check(
+            claims, chunks, search=services.search_corpus, language=state.get("language", "en")
+        )
     plain = [as_plain(v) for v in verdicts]
     failed = sum(1 for v in plain if v["verdict"] != "supported")
-    return {"verdicts": plain, "events": [event("fact_check", claims=len(plain), unsupported=failed)]}
+    return {
+        "verdicts": plain,
+        "llm_calls": calls,
+        "events": [event("fact_check", claims=len(plain), unsupported=failed)],
+    }
 
 
 def guard(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]:
