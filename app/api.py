@@ -18,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from app.editor import editor_router
+from app.llm_usage import campaign_usage
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView, validate_request
 from app.runs import RunRecord
 from app.worker import RunWorker
@@ -57,6 +58,7 @@ class RunOut(BaseModel):
     error: str | None = None
     review: dict[str, Any] | None = None
     published: dict[str, str] = Field(default_factory=dict)
+    usage: dict[str, Any] | None = None  # model calls, tokens, cost, cache hits (issue 13)
 
 
 class CampaignOut(BaseModel):
@@ -64,6 +66,7 @@ class CampaignOut(BaseModel):
     total: int
     by_status: dict[str, int]
     runs: list[RunOut]
+    usage: dict[str, Any] | None = None  # summed over the campaign's runs (issue 13)
 
 
 def _from_view(view: RunView) -> RunOut:
@@ -78,6 +81,7 @@ def _from_view(view: RunView) -> RunOut:
         error=view.error,
         review=view.review,
         published=view.published,
+        usage=view.usage,
     )
 
 
@@ -236,6 +240,7 @@ def create_app(runner_factory: RunnerFactory) -> FastAPI:
             total=len(runs),
             by_status=dict(Counter(r.status for r in runs)),
             runs=runs,
+            usage=campaign_usage(runner(), campaign_id),
         )
 
     return app

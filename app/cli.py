@@ -127,7 +127,32 @@ def _print_review(view: Any) -> None:
     )
 
 
+def _print_usage(view: Any) -> None:
+    """Model calls of the run: which endpoint and model served each task, tokens, cost, cache hits."""
+    usage = view.usage
+    if not usage["calls"]:
+        return
+    table = Table("task", "served by", "attempts", "tokens in/out", "ms", "USD", "cache hits", title="model calls")
+    for call in view.state.get("llm_calls") or []:
+        table.add_row(
+            call["task"],
+            f"{call['endpoint'] or '-'} / {call['model'] or '-'}",
+            str(call["attempts"]) + (f" [red]{call['error'][:40]}[/]" if call.get("error") else ""),
+            f"{call['prompt_tokens']}/{call['completion_tokens']}",
+            str(call["latency_ms"]),
+            f"{call['cost_usd']:.6f}",
+            "hit" if call["cache_hit"] else "",
+        )
+    console.print(table)
+    console.print(
+        f"model calls: {usage['calls']}  tokens: {usage['prompt_tokens']} in / {usage['completion_tokens']} out"
+        f"  cost: {usage['cost_usd']:.6f} USD  cache hits: {usage['cache_hits']}"
+    )
+    console.print("served by: " + ", ".join(f"{name} ({part['calls']})" for name, part in usage["by_model"].items()))
+
+
 def _print_view(view: Any) -> None:
+    _print_usage(view)
     if view.status == "awaiting_review":
         _print_review(view)
     elif view.status == "published":

@@ -223,17 +223,20 @@ class LLMClient:
 
         with _tracer.start_as_current_span("llm.chat") as span:
             span.set_attribute("copydesk.task", task)
-            if cacheable:
-                hit = self._cache_lookup(chain, task, brand, key_for, prompt_ref, started)
-                if hit is not None:
-                    span.set_attribute("copydesk.cache_hit", True)
-                    return hit
             errors: list[str] = []
             attempts = 0
             prompt_estimate = estimate_tokens(messages)
             for rt in chain:
                 endpoint = rt.endpoint
                 label = endpoint.label()
+                model = endpoint.model_for(task, self.default_model, self.routes, brand)
+                if cacheable:
+                    # Looked up per endpoint as the chain is walked: the cached answer of the model
+                    # that would serve the call now (a fallback's only while the primary is out).
+                    hit = self._cache_lookup(key_for(model), task, prompt_ref, started, attempts)
+                    if hit is not None:
+                        span.set_attribute("copydesk.cache_hit", True)
+                        return hit
                 if rt.bucket is not None and not rt.bucket.acquire(self.retry.rate_limit_wait_s):
                     errors.append(f"{label}: rate limit (no slot within {self.retry.rate_limit_wait_s:.0f} s)")
                     continue
@@ -246,7 +249,6 @@ class LLMClient:
                     rt.breaker.record_failure()
                     errors.append(f"{label}: {exc}")
                     continue
-                model = endpoint.model_for(task, self.default_model, self.routes, brand)
                 dialect_flipped = False
                 attempt = 0
                 while attempt <= self.retry.retries:
@@ -523,40 +525,28 @@ class LLMClient:
             raise _RetryableError(f"{type(exc).__name__}: {exc}") from exc
 
     def _cache_lookup(
-        self,
-        chain: list[_EndpointRuntime],
-        task: str,
-        brand: str | None,
-        key_for: Callable[[str], str],
-        prompt_ref: str | None,
-        started: float,
+        self, key: str, task: str, prompt_ref: str | None, started: float, attempts: int
     ) -> ChatResult | None:
         assert self.cache is not None
-        # The answer of the model that would serve the call now: the first endpoint whose breaker
-        # is not open (a fallback model's cached answer is used only while the primary is out).
-        for rt in chain:
-            key = key_for(rt.endpoint.model_for(task, self.default_model, self.routes, brand))
-            try:
-                hit = self.cache.get(key)
-            except Exception:  # a cache outage must never fail a call
-                return None
-            if hit is not None:
-                result = ChatResult(
-                    text=hit["text"],
-                    model=hit["model"],
-                    endpoint=hit["endpoint"],
-                    finish_reason=hit.get("finish_reason"),
-                    usage=dict(hit.get("usage") or {}),
-                    cache_key=key,
-                    cached=True,
-                )
-                result.record = self._emit(
-                    task, hit["endpoint"], hit["model"], prompt_ref, 0, 0, started, 0.0, True, 0, None
-                )
-                return result
-            if rt.breaker.state != "open":
-                return None
-        return None
+        try:
+            hit = self.cache.get(key)
+        except Exception:  # a cache outage must never fail a call
+            return None
+        if hit is None:
+            return None
+        result = ChatResult(
+            text=hit["text"],
+            model=hit["model"],
+            endpoint=hit["endpoint"],
+            finish_reason=hit.get("finish_reason"),
+            usage=dict(hit.get("usage") or {}),
+            cache_key=key,
+            cached=True,
+        )
+        result.record = self._emit(
+            task, hit["endpoint"], hit["model"], prompt_ref, 0, 0, started, 0.0, True, attempts, None
+        )
+        return result
 
     def _cache_put(self, key: str, result: ChatResult) -> None:
         assert self.cache is not None
