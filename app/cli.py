@@ -311,12 +311,12 @@ app.add_typer(llm_app, name="llm")
 
 @llm_app.command("profiles")
 def llm_profiles() -> None:
-    """List the vLLM profiles (AWQ, GPTQ, FP8)."""
+    """List the vLLM profiles (serving/vllm/*.yaml, the files `copydesk models serve` starts)."""
     from serving.profiles import PROFILES
 
     table = Table("profile", "quantization", "model", "what for")
     for profile in PROFILES.values():
-        table.add_row(profile.name, profile.quantization, profile.model, profile.description)
+        table.add_row(profile.name, profile.quantization or "-", profile.model, profile.description)
     console.print(table)
 
 
@@ -337,6 +337,13 @@ def llm_command(
     print(chosen.shell(host, port))
     for key, value in chosen.settings(base_url).items():
         print(f"export {key}='{value}'")
+
+
+from app.cli_bench import app as bench_app  # noqa: E402  (issue 13: copydesk bench serving)
+from app.cli_models import app as models_app  # noqa: E402  (issue 13: copydesk models list|serve)
+
+app.add_typer(models_app, name="models")
+app.add_typer(bench_app, name="bench")
 
 
 def _mount_plugins() -> None:
