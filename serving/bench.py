@@ -109,11 +109,13 @@ async def _one(
     except httpx.HTTPError as exc:
         return RequestResult(ok=False, error=f"{type(exc).__name__}: {exc}")
     total = time.monotonic() - started
+    estimated_prompt = sum(len(str(m.get("content", ""))) for m in payload["messages"]) // 4
     return RequestResult(
         ok=first is not None,
         ttft_s=first or total,
         total_s=total,
-        prompt_tokens=int(usage.get("prompt_tokens") or 0),
+        # Servers that send no usage in streams (llama-cpp-python) get the 4-characters-a-token estimate.
+        prompt_tokens=int(usage.get("prompt_tokens") or estimated_prompt),
         completion_tokens=int(usage.get("completion_tokens") or pieces),
         error=None if first is not None else "no tokens streamed",
     )

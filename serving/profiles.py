@@ -83,8 +83,9 @@ class VLLMProfile:
                 str(self.lora.get("max_lora_rank", 16)),
             ]
             names = self.adapter_names()
-            for brand, path in (self.lora.get("adapters") or {}).items():
-                argv += ["--lora-modules", f"{names[brand]}={path}"]
+            adapters = self.lora.get("adapters") or {}
+            if adapters:  # one flag, several name=path values (vLLM warns about a repeated flag)
+                argv += ["--lora-modules", *(f"{names[brand]}={path}" for brand, path in adapters.items())]
         argv += ["--host", host, "--port", str(port), *self.extra_args]
         return argv
 

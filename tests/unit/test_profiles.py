@@ -57,7 +57,9 @@ def test_lora_profile_serves_one_adapter_per_brand_and_the_client_picks_it() -> 
     profile = get_profile("llama3.1-8b-lora")
     argv = profile.command()
     assert "--enable-lora" in argv and flag(argv, "--max-loras") == "4"
-    modules = [argv[i + 1] for i, a in enumerate(argv) if a == "--lora-modules"]
+    assert argv.count("--lora-modules") == 1
+    start = argv.index("--lora-modules") + 1
+    modules = argv[start : argv.index("--host")]
     assert "llama3.1-8b-lumora=/models/lora/lumora-voice" in modules
     entry = profile.registry_entry("http://gpu/v1")
     registry = build_registry(Settings(llm_endpoints=[entry]))
