@@ -270,3 +270,32 @@ def test_registry_file_and_embedded_fallback_by_name(tmp_path: Path) -> None:
     assert embedded.model == "smollm2-135m" and embedded.price_in_per_m == 0.01 and embedded.measure_speed
     only_embedded = build_registry(Settings(data_dir=tmp_path))
     assert [e.label() for e in only_embedded.chain("draft")] == ["embedded"]
+
+
+def test_a_slow_embedded_call_is_retried_once_with_a_deadline_from_its_measured_speed() -> None:
+    """The issue-13 failure: one slow call under load must not fail the run."""
+    import time as _time
+
+    from serving.timeouts import TimeoutPolicy
+
+    delays = iter([1.5])  # the (streamed) speed probe is fast; the first real call stalls past its deadline
+
+    def slow_answer(body: dict[str, Any]) -> dict[str, Any]:
+        if not body.get("stream"):
+            _time.sleep(next(delays, 0.0))
+        return {"keyword_query": "kettle"}
+
+    scripted = CountingServer(answer=slow_answer)
+    try:
+        registry = ModelRegistry.build([], ["embedded"], {"model": "smollm2-135m", "dialect": "json_schema"})
+        policy = TimeoutPolicy(base_s=0.2, floor_s=0.5, safety=1.0, ceiling_s=30.0)
+        client = LLMClient(registry, embedded_starter=lambda: scripted.url, timeouts=policy, sleep=lambda _s: None)
+        structured = StructuredClient(client, temperature=0.0)
+        with capture_calls() as calls:
+            assert structured.generate("revise", MESSAGES, QueryPlan, max_tokens=40).keyword_query == "kettle"
+        speed = client.runtime("embedded").speed
+        assert speed is not None and speed.samples >= 2, "measured by the probe, corrected by the timeout"
+        assert calls[0]["attempts"] == 2 and calls[0]["error"] is None and calls[0]["endpoint"] == "embedded"
+        assert registry.get("embedded").serial and registry.get("embedded").measure_speed
+    finally:
+        scripted.stop()
