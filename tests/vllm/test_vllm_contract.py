@@ -27,6 +27,7 @@ from serving.client import LLMClient
 from serving.records import capture_calls
 from serving.registry import Endpoint, ModelRegistry
 from serving.structured import StructuredClient
+from serving.timeouts import TimeoutPolicy
 
 pytestmark = pytest.mark.vllm
 VLLM_URL = os.environ.get("COPYDESK_VLLM_URL", "")
@@ -56,14 +57,18 @@ def dead_url() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
 
 
+SLOW_CPU = TimeoutPolicy(floor_s=600.0, ceiling_s=900.0)  # vLLM on 2 shared cores; deadlines are not under test
+
+
 def vllm_client(**kwargs) -> LLMClient:
-    return LLMClient(ModelRegistry([Endpoint(VLLM_URL, name="vllm", model=MODEL)]), sleep=lambda _s: None, **kwargs)
+    registry = ModelRegistry([Endpoint(VLLM_URL, name="vllm", model=MODEL)])
+    return LLMClient(registry, sleep=lambda _s: None, timeouts=SLOW_CPU, **kwargs)
 
 
 def test_json_schema_is_enforced_by_vllm() -> None:
     structured = StructuredClient(vllm_client(), temperature=0.0)
     with capture_calls("test/tagline@v1") as calls:
-        answer = structured.generate("rewrite", PROMPT, Tagline, max_tokens=120)
+        answer = structured.generate("rewrite", PROMPT, Tagline, max_tokens=60)
     assert answer.tone in ("warm", "bold", "calm") and 1 <= len(answer.keywords) <= 3
     assert calls[0]["endpoint"] == "vllm" and calls[0]["prompt_tokens"] > 10 and calls[0]["completion_tokens"] > 0
     assert calls[0]["error"] is None, "vLLM's grammar made the first answer valid"
@@ -71,7 +76,7 @@ def test_json_schema_is_enforced_by_vllm() -> None:
 
 def test_streaming_carries_text_and_usage() -> None:
     with capture_calls() as calls:
-        text = "".join(vllm_client().stream(PROMPT, task="draft", max_tokens=32, temperature=0.0))
+        text = "".join(vllm_client().stream(PROMPT, task="draft", max_tokens=12, temperature=0.0))
     assert text.strip()
     assert calls[0]["completion_tokens"] > 0 and calls[0]["prompt_tokens"] > 10, "include_usage is honoured"
 
@@ -82,9 +87,9 @@ def test_primary_down_falls_back_to_vllm_and_the_record_names_it() -> None:
          Endpoint(VLLM_URL, name="vllm-cpu", model=MODEL, price_in_per_m=1.0, price_out_per_m=2.0)],
         ["vllm-cpu"],
     )
-    structured = StructuredClient(LLMClient(registry, sleep=lambda _s: None), temperature=0.0)
+    structured = StructuredClient(LLMClient(registry, sleep=lambda _s: None, timeouts=SLOW_CPU), temperature=0.0)
     with capture_calls() as calls:
-        structured.generate("draft", PROMPT, Tagline, max_tokens=120)
+        structured.generate("draft", PROMPT, Tagline, max_tokens=60)
     assert calls[0]["endpoint"] == "vllm-cpu" and calls[0]["model"] == MODEL and calls[0]["attempts"] == 3
     assert calls[0]["cost_usd"] == pytest.approx(
         calls[0]["prompt_tokens"] * 1e-6 + calls[0]["completion_tokens"] * 2e-6
@@ -93,10 +98,10 @@ def test_primary_down_falls_back_to_vllm_and_the_record_names_it() -> None:
 
 def test_a_cache_hit_sends_nothing_to_vllm(tmp_path: Path) -> None:
     structured = StructuredClient(vllm_client(cache=SQLiteResponseCache(tmp_path / "c.sqlite")), temperature=0.0)
-    first = structured.generate("rewrite", PROMPT, Tagline, max_tokens=120)
+    first = structured.generate("rewrite", PROMPT, Tagline, max_tokens=60)
     before = served_requests()
     with capture_calls() as calls:
-        second = structured.generate("rewrite", PROMPT, Tagline, max_tokens=120)
+        second = structured.generate("rewrite", PROMPT, Tagline, max_tokens=60)
     assert second == first and calls[0]["cache_hit"]
     assert served_requests() == before, "vLLM served no request for the cache hit"
 
@@ -109,6 +114,7 @@ def test_the_draft_graph_runs_to_the_editors_interrupt_on_vllm(
     monkeypatch.setenv("COPYDESK_LLM_MODEL", MODEL)
     monkeypatch.setenv("COPYDESK_LLM_CAPABLE", "false")
     monkeypatch.setenv("COPYDESK_MAX_REVISIONS", "0")
+    monkeypatch.setenv("COPYDESK_LLM_TIMEOUT_S", "600")
     get_settings.cache_clear()
     try:
         runner = CliRunner()
