@@ -5,6 +5,7 @@
 # starts `copydesk models serve smollm2-cpu`, runs the tests marked `vllm` and a small bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"  # this checkout's code, also from a worktree
 VENV=.venv-vllm
 MODEL_DIR=.vllm-model/smollm2-135m
 PORT=${COPYDESK_VLLM_PORT:-8813}
