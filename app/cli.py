@@ -191,7 +191,32 @@ def _print_review(view: Any) -> None:
     )
 
 
+def _print_usage(view: Any) -> None:
+    """Model calls of the run: which endpoint and model served each task, tokens, cost, cache hits."""
+    usage = view.usage
+    if not usage["calls"]:
+        return
+    table = Table("task", "served by", "attempts", "tokens in/out", "ms", "USD", "cache hits", title="model calls")
+    for call in view.state.get("llm_calls") or []:
+        table.add_row(
+            call["task"],
+            f"{call['endpoint'] or '-'} / {call['model'] or '-'}",
+            str(call["attempts"]) + (f" [red]{call['error'][:40]}[/]" if call.get("error") else ""),
+            f"{call['prompt_tokens']}/{call['completion_tokens']}",
+            str(call["latency_ms"]),
+            f"{call['cost_usd']:.6f}",
+            "hit" if call["cache_hit"] else "",
+        )
+    console.print(table)
+    console.print(
+        f"model calls: {usage['calls']}  tokens: {usage['prompt_tokens']} in / {usage['completion_tokens']} out"
+        f"  cost: {usage['cost_usd']:.6f} USD  cache hits: {usage['cache_hits']}"
+    )
+    console.print("served by: " + ", ".join(f"{name} ({part['calls']})" for name, part in usage["by_model"].items()))
+
+
 def _print_view(view: Any) -> None:
+    _print_usage(view)
     if view.status == "awaiting_review":
         _print_review(view)
     elif view.status == "published":
@@ -415,12 +440,12 @@ app.command("check")(check)
 
 @llm_app.command("profiles")
 def llm_profiles() -> None:
-    """List the vLLM profiles (AWQ, GPTQ, FP8)."""
+    """List the vLLM profiles (serving/vllm/*.yaml, the files `copydesk models serve` starts)."""
     from serving.profiles import PROFILES
 
     table = Table("profile", "quantization", "model", "what for")
     for profile in PROFILES.values():
-        table.add_row(profile.name, profile.quantization, profile.model, profile.description)
+        table.add_row(profile.name, profile.quantization or "-", profile.model, profile.description)
     console.print(table)
 
 
@@ -446,6 +471,11 @@ def llm_command(
 from app.cli_erase import erase_app  # noqa: E402
 
 app.add_typer(erase_app, name="erase")
+from app.cli_bench import app as bench_app  # noqa: E402  (issue 13: copydesk bench serving)
+from app.cli_models import app as models_app  # noqa: E402  (issue 13: copydesk models list|serve)
+
+app.add_typer(models_app, name="models")
+app.add_typer(bench_app, name="bench")
 
 
 def _mount_plugins() -> None:

@@ -83,6 +83,13 @@ class RunView:
     error: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def usage(self) -> dict[str, Any]:
+        """Model calls of the run: tokens, latency, cost, cache hits, who served them (issue 13)."""
+        from app.llm_usage import run_usage
+
+        return run_usage(self.state)
+
 
 def validate_request(brief: str, channel: str, language: str) -> str:
     """Reject bad input before any work starts; returns the trimmed brief."""

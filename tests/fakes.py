@@ -66,7 +66,8 @@ class ScriptedLLM:
         max_tokens: int = 512,
     ) -> T:
         self.calls.append({"task": task, "messages": [dict(m) for m in messages], "json_schema": json_schema})
-        queue = self.script.get(task) or []
+        # A redraft is task "revise"; scripts that only say "draft" answer both, in order.
+        queue = self.script.get(task) or (self.script.get("draft") if task == "revise" else None) or []
         if not queue:
             raise StructuredOutputError(f"{task}: script exhausted", [])
         item = queue.pop(0) if len(queue) > 1 else queue[0]
@@ -79,4 +80,5 @@ class ScriptedLLM:
         return value
 
     def prompts_for(self, task: str) -> list[str]:
-        return ["\n".join(m["content"] for m in call["messages"]) for call in self.calls if call["task"] == task]
+        return ["\n".join(m["content"] for m in call["messages"]) for call in self.calls
+                if call["task"] == task or (task == "draft" and call["task"] == "revise")]  # every drafting call

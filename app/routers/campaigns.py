@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from app.limits import ID_PATTERN
+from app.llm_usage import campaign_usage
 from app.routers.deps import IdentityDep, RunnerDep, WorkerDep
 from app.routers.schemas import ERRORS, CampaignOut, CampaignRequest, RunOut, from_record
 from app.runner import RunError, validate_request
@@ -69,7 +70,11 @@ def build_router() -> APIRouter:
             raise HTTPException(404, f"unknown campaign {campaign_id!r}")
         runs = [from_record(r) for r in records]
         return CampaignOut(
-            campaign_id=campaign_id, total=len(runs), by_status=dict(Counter(r.status for r in runs)), runs=runs
+            campaign_id=campaign_id,
+            total=len(runs),
+            by_status=dict(Counter(r.status for r in runs)),
+            runs=runs,
+            usage=campaign_usage(runner, campaign_id),
         )
 
     return router

@@ -67,6 +67,7 @@ class RunOut(BaseModel):
     error: str | None = None
     review: dict[str, Any] | None = None
     published: dict[str, str] = Field(default_factory=dict)
+    usage: dict[str, Any] | None = None  # model calls, tokens, cost, cache hits (issue 13)
 
 
 class CampaignOut(BaseModel):
@@ -74,6 +75,7 @@ class CampaignOut(BaseModel):
     total: int
     by_status: dict[str, int]
     runs: list[RunOut]
+    usage: dict[str, Any] | None = None  # summed over the campaign's runs (issue 13)
 
 
 class AuditEntryOut(BaseModel):
@@ -99,6 +101,7 @@ def from_view(view: RunView) -> RunOut:
         error=view.error,
         review=view.review,
         published=view.published,
+        usage=view.usage,
     )
 
 

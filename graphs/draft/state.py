@@ -66,3 +66,6 @@ class DraftState(DraftInput, total=False):
     review_message: str
     published: dict[str, str]
     events: Annotated[list[dict[str, Any]], operator.add]
+    # One record per model call (contract 4, see serving/records.py): task, endpoint, model,
+    # prompt_ref, tokens, latency_ms, cost_usd, cache_hit, attempts, error. Appended by every node.
+    llm_calls: Annotated[list[dict[str, Any]], operator.add]

@@ -223,7 +223,7 @@ def _end_generation(
     prompt_tokens, completion_tokens = _usage(call, record)
     model = str((record or {}).get("model") or getattr(call.result, "model", "") or call.model)
     cost = _cost(tracer, model, prompt_tokens, completion_tokens)
-    if record is not None and record.get("cost_usd") is not None:
+    if record is not None and record.get("cost_usd"):  # the registry priced it (zero: no price configured there)
         cost = {"total": float(record["cost_usd"])}
     prompt = _prompt_for(call.task, result, record)
     metadata: dict[str, Any] = {

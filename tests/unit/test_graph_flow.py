@@ -61,6 +61,7 @@ def test_reject_with_feedback_revises_and_returns_to_editor(harness_factory) -> 
     assert again.review["revision"] == 1
     last_prompt = harness.services.llm.prompts_for("draft")[-1]
     assert "Editor: Mention the capacity." in last_prompt
+    assert [c["task"] for c in harness.services.llm.calls] == ["rewrite", "draft", "revise"], "redraft routed as revise"
 
 
 def test_reject_without_feedback_ends_the_run(harness_factory) -> None:

@@ -39,7 +39,9 @@ class Recorder:
 
 def client_for(recorder: Recorder, *endpoints: Endpoint, routes: dict[str, str] | None = None) -> StructuredClient:
     return StructuredClient(
-        LLMClient(list(endpoints), "default-model", routes, transport=httpx.MockTransport(recorder))
+        LLMClient(
+            list(endpoints), "default-model", routes, transport=httpx.MockTransport(recorder), sleep=lambda _s: None
+        )
     )
 
 
@@ -74,14 +76,15 @@ def test_two_invalid_answers_fail_clearly() -> None:
     assert "queries" in str(caught.value)
 
 
-def test_down_endpoint_falls_back_to_the_next() -> None:
-    rec = Recorder([httpx.ConnectError("refused"), '{"queries": ["b"]}'])
+def test_down_endpoint_is_retried_once_then_falls_back_to_the_next() -> None:
+    rec = Recorder([httpx.ConnectError("refused"), httpx.ConnectError("refused"), '{"queries": ["b"]}'])
     out = client_for(rec, Endpoint("http://primary/v1"), Endpoint("http://fallback/v1")).generate("draft", [], Plan)
-    assert out.queries == ["b"] and rec.requests[1]["url"].startswith("http://fallback")
+    assert out.queries == ["b"]
+    assert [r["url"].split("/")[2] for r in rec.requests] == ["primary", "primary", "fallback"]
 
 
 def test_all_endpoints_down_is_a_clear_error() -> None:
-    rec = Recorder([httpx.ConnectError("refused"), httpx.Response(503, text="overloaded")])
+    rec = Recorder([httpx.ConnectError("refused")] * 2 + [httpx.Response(503, text="overloaded")] * 2)
     with pytest.raises(LLMUnavailableError, match=r"primary.*refused.*fallback.*503"):
         client_for(rec, Endpoint("http://primary/v1"), Endpoint("http://fallback/v1")).generate("draft", [], Plan)
 

@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from graphs.draft.context import DraftServices, services_of
-from graphs.draft.nodes.common import as_plain, event
+from graphs.draft.nodes.common import as_plain, event, llm_calls
 from graphs.draft.nodes.retrieval import screen_source
 from graphs.draft.state import DraftState
 from tools.content import DraftContent
@@ -66,7 +66,8 @@ def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, 
 
     segments = segment_fields(draft.published_fields())
     hints = [(claim.text, claim.sources) for claim in draft.claims]
-    sentences = checker.check(segments, _source_texts(state, services), language, search=search, hints=hints)
+    with llm_calls("factcheck/entailment") as calls:  # a judge's calls, when the checker uses one
+        sentences = checker.check(segments, _source_texts(state, services), language, search=search, hints=hints)
     sources = _add_corpus_sources(sources, sentences, checker)
     # Evidence and reasons quote approved chunks: scrubbed before they reach state, API or draft.json
     # (the sentence's own text stays as published, so its offsets still line up).
@@ -80,6 +81,7 @@ def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, 
     return {
         "sentences": sentences,
         "sources": sources,
+        "llm_calls": calls,
         "pseudonyms": pseudonyms.to_dict(),
         "events": [
             event(

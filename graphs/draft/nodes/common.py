@@ -1,4 +1,4 @@
-"""Helpers shared by nodes: event records and converting service results to plain data."""
+"""Helpers shared by nodes: event records, model-call records, converting service results to plain data."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
+
+from serving.records import capture_calls
+
+#: ``with llm_calls(prompt.ref) as calls: ...`` then return ``{"llm_calls": calls, ...}``: the records of
+#: every model call the node made (tokens, latency, cost, who served it) land in the run state.
+llm_calls = capture_calls
 
 
 def event(node: str, **details: Any) -> dict[str, Any]:

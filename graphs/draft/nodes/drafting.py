@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from graphs.draft.context import DraftServices, run_brand, services_of
-from graphs.draft.nodes.common import event
+from graphs.draft.nodes.common import event, llm_calls
 from graphs.draft.nodes.retrieval import LANGUAGE_NAMES
 from graphs.draft.state import DraftState
 from prompts import load_prompt
@@ -51,16 +51,20 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
         if unknown:
             raise ValueError(f"claims cite unknown sources {sorted(unknown)}; use only {labels}")
 
-    draft = services.llm.generate(
-        "draft",
-        messages,
-        DraftContent,
-        json_schema=draft_json_schema(limits, labels),
-        check=cites_known_sources,
-        max_tokens=token_allowance(limits),
-    )
+    # A redraft after feedback is its own task: it may be routed to a stronger model.
+    task = "revise" if state.get("revision", 0) > 0 else "draft"
+    with llm_calls(prompt.ref) as calls:
+        draft = services.llm.generate(
+            task,
+            messages,
+            DraftContent,
+            json_schema=draft_json_schema(limits, labels),
+            check=cites_known_sources,
+            max_tokens=token_allowance(limits),
+        )
     return {
         "draft": draft.model_dump(),
+        "llm_calls": calls,
         "prompt_ref": prompt.ref,
         "prompt_hash": prompt.hash,
         "prompts_used": {prompt.ref: prompt.hash},

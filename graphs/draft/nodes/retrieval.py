@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel, Field
 
 from graphs.draft.context import DraftServices, services_of
-from graphs.draft.nodes.common import event
+from graphs.draft.nodes.common import event, llm_calls
 from graphs.draft.state import DraftState
 from prompts import load_prompt
 from serving.structured import StructuredOutputError
@@ -55,13 +55,14 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
     )
     queries = [brief]
     note: dict[str, Any] = {"prompt": prompt.ref}
-    try:
-        plan = services.llm.generate(
-            "rewrite", messages, QueryPlan, max_tokens=int(prompt.metadata.get("max_tokens", 200))
-        )
-        queries += [plan.keyword_query, plan.question_query, plan.hypothetical_passage]
-    except StructuredOutputError as exc:
-        note["fallback"] = f"query rewriting failed, searching with the brief only: {exc}"
+    with llm_calls(prompt.ref) as calls:
+        try:
+            plan = services.llm.generate(
+                "rewrite", messages, QueryPlan, max_tokens=int(prompt.metadata.get("max_tokens", 200))
+            )
+            queries += [plan.keyword_query, plan.question_query, plan.hypothetical_passage]
+        except StructuredOutputError as exc:
+            note["fallback"] = f"query rewriting failed, searching with the brief only: {exc}"
     product = state.get("product_id")
     if product:
         queries.append(f"{product} {brief}")
@@ -72,6 +73,7 @@ def rewrite_queries(state: DraftState, runtime: Runtime[DraftServices]) -> dict[
         "queries": unique,
         "source_plan": sources_plan.as_dict(),
         "prompts_used": {prompt.ref: prompt.hash},
+        "llm_calls": calls,
         "events": [event("rewrite_queries", queries=len(unique), **note)],
     }
 
