@@ -24,8 +24,8 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from app import cli
-from app.routers.schemas import from_view as _from_view
 from app.llm_usage import usage_stats
+from app.routers.schemas import from_view as _from_view
 from app.settings import Settings, get_settings
 from serving.cache import RedisResponseCache, SQLiteResponseCache
 from serving.client import LLMClient
