@@ -24,7 +24,7 @@ JsonDialect = Literal["json_schema", "json_object"]
 
 #: Every task copydesk routes. ``factcheck_judge`` judges entailment of claims; ``eval_judge`` scores
 #: benchmark answers. ``revise`` is a redraft after feedback (longer prompts than ``draft``).
-TASKS: tuple[str, ...] = ("rewrite", "draft", "revise", "factcheck_judge", "eval_judge")
+TASKS: tuple[str, ...] = ("rewrite", "draft", "revise", "factcheck_judge", "eval_judge", "qa")  # qa: eval answers
 EMBEDDED = "embedded"
 
 

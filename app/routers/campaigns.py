@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Path
 from app.limits import ID_PATTERN
 from app.llm_usage import campaign_usage
 from app.routers.deps import IdentityDep, RunnerDep, WorkerDep
-from app.routers.schemas import ERRORS, CampaignOut, CampaignRequest, RunOut, from_record
+from app.routers.schemas import ERRORS, CampaignOut, CampaignRequest, RunOut, from_record, unprocessable
 from app.runner import RunError, validate_request
 
 CampaignId = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -35,7 +35,7 @@ def build_router() -> APIRouter:
             except RunError as exc:
                 problems.append(f"item {index}: {exc}")
         if problems:
-            raise HTTPException(422, "; ".join(problems) + " (nothing was created)")
+            raise unprocessable("; ".join(problems) + " (nothing was created)")
         campaign_id = request.campaign_id or f"cmp-{uuid.uuid4().hex[:10]}"
         if runner.list(campaign_id=campaign_id, limit=1):
             raise HTTPException(409, f"campaign {campaign_id} already exists")

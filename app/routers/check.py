@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from app.routers.schemas import unprocessable
 from app.text_check import CheckInputError, check_text
 from graphs.draft.context import DraftServices
 from tools.content import Channel
@@ -46,6 +47,6 @@ def build_router(services: Callable[[], DraftServices]) -> APIRouter:
                 name=request.name,
             )
         except CheckInputError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise unprocessable(str(exc)) from None
 
     return router

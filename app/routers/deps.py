@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request
 
 from app.audit import AuditLog
 from app.auth import Identity, KeyStore
+from app.routers.schemas import unprocessable
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError
 from app.worker import RunQueue
 
@@ -63,4 +64,4 @@ def http_errors() -> Iterator[None]:
     except RunConflictError as exc:
         raise HTTPException(409, str(exc)) from exc
     except RunError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise unprocessable(str(exc)) from exc

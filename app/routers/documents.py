@@ -18,6 +18,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from app.routers.schemas import unprocessable
 from app.settings import Settings, get_settings
 from tools.ingest.governed import ChangeResult, GovernedLibrary, UnknownDocumentError
 from tools.ingest.loaders import BadDocumentError
@@ -93,7 +94,7 @@ def build_router(runner: Callable[[], Any], settings: Callable[[], Settings] = g
         try:
             added = library().add(meta, document.body, _actor(request))
         except BadDocumentError as exc:
-            raise HTTPException(422, str(exc)) from exc
+            raise unprocessable(str(exc)) from exc
         return summary_of(added.id)
 
     @router.post("/{document_id}/approve")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from fastapi import HTTPException
 from pydantic import BaseModel, Field, model_validator
 
 from app.limits import (
@@ -115,6 +116,12 @@ def from_record(record: RunRecord) -> RunOut:
         revision=record.revision,
         error=record.error,
     )
+
+
+def unprocessable(message: str, where: str = "body") -> HTTPException:
+    """A 422 shaped like FastAPI's own validation errors, which is what the OpenAPI document
+    promises for 422 (clients and schemathesis read ``detail`` as a list of errors)."""
+    return HTTPException(422, [{"loc": [where], "msg": message, "type": "value_error"}])
 
 
 class ErrorOut(BaseModel):

@@ -10,10 +10,10 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from app.routers.schemas import ERRORS
+from app.routers.schemas import ERRORS, unprocessable
 from app.stats import Stats, collect, parse_since
 
 
@@ -59,7 +59,7 @@ def build_router(runner: Callable[[], Any]) -> APIRouter:
             cutoff = parse_since(since)
         except ValueError as exc:
             # shaped like FastAPI's own validation errors, as the OpenAPI document says a 422 is
-            raise HTTPException(422, [{"loc": ["query", "since"], "msg": str(exc), "type": "value_error"}]) from exc
+            raise unprocessable(str(exc), "since") from exc
         return collect(runner(), cutoff)
 
     @router.get("/v1/stats")

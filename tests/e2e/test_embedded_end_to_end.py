@@ -35,10 +35,13 @@ def free_port() -> int:
 
 
 def supported_edit(review: dict) -> dict:
-    """What an editor does when claims fail: keep one sentence the first source states, cite it."""
+    """What an editor does when sentences fail: every published field says only what the first source
+    states (title: the source's own title; meta description and body: its first sentence, cited)."""
     source = review["sources"][0]
     sentence = source["text"].split("\n")[0].strip().rstrip(".")[:150] + "."
     draft = dict(review["draft"])
+    draft["title"] = source["title"]
+    draft["meta_description"] = sentence
     draft["sections"] = [{"heading": "Overview", "body": f"{sentence} [{source['label']}]"}]
     draft["claims"] = [{"text": sentence, "sources": [source["label"]]}]
     return draft

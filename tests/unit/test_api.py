@@ -66,7 +66,7 @@ def test_a_bad_campaign_item_creates_nothing(api: tuple[TestClient, GraphHarness
     client, harness = api
     items = [{"brief": BRIEF, "channel": "ad_copy"}, {"brief": "   ", "channel": "ad_copy"}]
     answer = client.post("/v1/campaigns", json={"campaign_id": "broken", "items": items})
-    assert answer.status_code == 422 and "item 1: the brief is empty" in answer.json()["detail"]
+    assert answer.status_code == 422 and "item 1: the brief is empty" in answer.json()["detail"][0]["msg"]
     assert harness.runner.list() == []
 
 
