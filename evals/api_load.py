@@ -33,6 +33,10 @@ from typing import Any
 
 import httpx
 
+# The scripted model (a query plan, or a correct one-claim draft citing the price source) is the
+# one the integration tests use; the benchmark only adds latency and in-flight counting around it.
+from tests.scripted_openai import answer_for
+
 CLI = 'import sys; from app.cli import main; sys.argv[0] = "copydesk"; main()'
 CORPUS = {
     "kettle.en.md": """---
@@ -54,25 +58,6 @@ The Acme Kettle K1 holds 1.7 litres and has a power of 2200 W. The warranty last
 """,
 }
 
-
-def answer_for(body: dict[str, Any]) -> dict[str, Any]:
-    """The scripted model: a query plan, or a correct one-claim draft citing the price source."""
-    name = body.get("response_format", {}).get("json_schema", {}).get("name")
-    if name == "QueryPlan":
-        return {
-            "keyword_query": "Acme Kettle K1 price",
-            "question_query": "What does it cost?",
-            "hypothetical_passage": "The Acme Kettle K1 costs 49.90 EUR.",
-        }
-    prompt = "\n".join(m["content"] for m in body["messages"])
-    label = re.search(r"^\[(S\d+)\][^\n]*\n[^\n]*49\.90", prompt, re.MULTILINE)
-    cite = label.group(1) if label else "S1"
-    return {
-        "title": "Acme Kettle K1",
-        "meta_description": "Price and technical data of the Acme Kettle K1.",
-        "sections": [{"heading": "Price", "body": f"The Acme Kettle K1 costs 49.90 EUR [{cite}]."}],
-        "claims": [{"text": "The Acme Kettle K1 costs 49.90 EUR.", "sources": [cite]}],
-    }
 
 
 class ScriptedOpenAI(BaseHTTPRequestHandler):
