@@ -41,7 +41,10 @@ def _rule(name: str, regex: str, reason: str) -> _Rule:
 RULES: tuple[_Rule, ...] = (
     _rule(
         "override_en",
-        rf"\b(?:ignore|disregard|forget|skip|override|bypass|drop)\b(?:\s+\w+){{0,3}}?\s+{_PREV}"
+        # "Do not disregard any warnings or instructions" (a real manual's safety note) is the opposite
+        # of an override: a negated verb does not match.
+        rf"(?<!not )(?<!never )(?<!n't )\b(?:ignore|disregard|forget|skip|override|bypass|drop)\b"
+        rf"(?:\s+\w+){{0,3}}?\s+{_PREV}"
         rf"(?:\s+\w+){{0,2}}?\s+{_INSTR}",
         "asks the model to ignore its instructions",
     ),
