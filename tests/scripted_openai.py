@@ -4,6 +4,11 @@ Runs as a thread in a test or as its own process (``python -m tests.scripted_ope
 so copydesk processes started by a test (workers, ``langgraph dev``) can reach it. Answers
 like the kettle fixtures: a query plan, then a draft citing the 49.90 EUR source. Counts
 requests and the most that were in flight at once (``GET /stats``) for concurrency limits.
+
+A call whose client died while it was being answered (a worker killed with SIGKILL) is
+left out of that maximum: the client's concurrency slot was freed when its process died,
+so the slot's next holder may legitimately overlap the server's last moments on the
+dead call.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 import sys
 import threading
 import time
@@ -51,8 +57,27 @@ class Stats:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.chat = 0
-        self.in_flight = 0
-        self.max_in_flight = 0
+        self.calls: list[tuple[float, float]] = []  # (start, end) of calls whose client stayed alive
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most chat calls at once, over calls whose client was still there at the end."""
+        edges = sorted([(start, 1) for start, _ in self.calls] + [(end, -1) for _, end in self.calls])
+        now = most = 0
+        for _, step in edges:  # an end sorts before a start at the same instant
+            now += step
+            most = max(most, now)
+        return most
+
+
+def client_gone(connection: socket.socket) -> bool:
+    """True when the peer closed its end: a keep-alive client sends nothing while it waits."""
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def make_handler(stats: Stats, latency_s: float) -> type[BaseHTTPRequestHandler]:
@@ -79,17 +104,17 @@ def make_handler(stats: Stats, latency_s: float) -> type[BaseHTTPRequestHandler]
                 return
             with stats.lock:
                 stats.chat += 1
-                stats.in_flight += 1
-                stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-            try:
-                time.sleep(latency_s)
-                content = json.dumps(answer_for(body))
-                self._send(
-                    {"model": body["model"], "choices": [{"message": {"content": content}, "finish_reason": "stop"}]}
-                )
-            finally:
-                with stats.lock:
-                    stats.in_flight -= 1
+            started = time.monotonic()
+            time.sleep(latency_s)
+            abandoned = client_gone(self.connection)
+            with stats.lock:
+                if not abandoned:
+                    stats.calls.append((started, time.monotonic()))
+            if abandoned:
+                self.close_connection = True
+                return
+            content = json.dumps(answer_for(body))
+            self._send({"model": body["model"], "choices": [{"message": {"content": content}, "finish_reason": "stop"}]})
 
         def log_message(self, *args: Any) -> None:
             return

@@ -38,7 +38,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     assert figures["failed_without_reason"] == 0
     assert figures["published_dirs"] == figures["published_of_campaign"] == figures["status"].get("published", 0)
     assert figures["jobs_left_doing"] == 0
-    assert figures["max_model_calls_in_flight"] <= 2, "the per-endpoint limit held across both workers"
+    assert 1 <= figures["max_model_calls_in_flight"] <= 2, "the per-endpoint limit held across both workers"
     assert figures["runs_published_twice_by_webhook"] == 0
     if figures["runs_in_flight_on_killed_worker"]:
         assert figures["runs_claimed_more_than_once"] >= 1, "the killed worker's runs were taken over"
