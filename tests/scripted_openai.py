@@ -114,7 +114,9 @@ def make_handler(stats: Stats, latency_s: float) -> type[BaseHTTPRequestHandler]
                 self.close_connection = True
                 return
             content = json.dumps(answer_for(body))
-            self._send({"model": body["model"], "choices": [{"message": {"content": content}, "finish_reason": "stop"}]})
+            self._send(
+                {"model": body["model"], "choices": [{"message": {"content": content}, "finish_reason": "stop"}]}
+            )
 
         def log_message(self, *args: Any) -> None:
             return
