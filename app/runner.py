@@ -25,6 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from langgraph.types import Command
 
 from app import audit as audit_log
 from app.audit import AuditLog
-from app.run_status import RunStatus, refusal
+from app.run_status import PENDING, RunStatus, refusal
 from app.runs import RunRecord, RunRegistry
 from app.tracing import run_trace, trace_attributes
 from graphs.draft.context import DraftServices
@@ -143,6 +144,39 @@ class _Heartbeat:
                 log.exception("lease renewal failed")
 
 
+class _ViewCache:
+    """Views of runs at rest, keyed by their row, for a few seconds.
+
+    The key is everything a worker changes when a run moves on (status, ``updated_at``,
+    revision, pending decision), so a cached view is never older than its row. The short
+    age bound covers what changes a checkpoint without touching the row, from another
+    process: the retention purge (``copydesk erase --expired``). Erasing a subject deletes
+    the row too, so its runs miss the cache at once. Callers get a copy they may change.
+    """
+
+    def __init__(self, max_age_s: float = 2.0, size: int = 4096) -> None:
+        self._max_age_s, self._size = max_age_s, size
+        self._entries: dict[str, tuple[float, tuple[Any, ...], RunView]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(record: RunRecord) -> tuple[Any, ...]:
+        return (record.status, record.updated_at, record.revision, record.decision_id, record.error)
+
+    def get(self, record: RunRecord) -> RunView | None:
+        with self._lock:
+            entry = self._entries.get(record.run_id)
+        if entry is None or entry[1] != self._key(record) or time.monotonic() - entry[0] > self._max_age_s:
+            return None
+        return deepcopy(entry[2])
+
+    def put(self, record: RunRecord, view: RunView) -> None:
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[record.run_id] = (time.monotonic(), self._key(record), deepcopy(view))
+
+
 class DraftRunner:
     """Runs of the draft graph over one checkpointer, one registry and one set of services."""
 
@@ -166,6 +200,7 @@ class DraftRunner:
         self._heartbeat = _Heartbeat(registry, self.owner, lease_s)
         self._driving: set[str] = set()
         self.audit = audit
+        self._views = _ViewCache()
 
     @staticmethod
     def _config(run_id: str) -> RunnableConfig:
@@ -511,8 +546,21 @@ class DraftRunner:
         )
 
     def get(self, run_id: str) -> RunView:
-        """The run's current state; raises RunError for an unknown run."""
-        return self._view(run_id, self.registry.get(run_id))
+        """The run's current state; raises RunError for an unknown run.
+
+        Pollers read a run far more often than it changes: a run that is neither queued nor
+        running changes its checkpoint only after its row changes, so its view is served from
+        :class:`_ViewCache` while the row stays the same (status and row are always read fresh).
+        """
+        record = self.registry.get(run_id)
+        if record is None or record.status in PENDING or run_id in self._driving:
+            return self._view(run_id, record)
+        cached = self._views.get(record)
+        if cached is not None:
+            return cached
+        view = self._view(run_id, record)
+        self._views.put(record, view)
+        return view
 
     def list(self, **filters: Any) -> list[RunRecord]:
         return self.registry.list(**filters)

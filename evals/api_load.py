@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 # The scripted model (a query plan, or a correct one-claim draft citing the price source) is the
@@ -57,7 +58,6 @@ The Acme Kettle K1 costs 49.90 EUR.
 The Acme Kettle K1 holds 1.7 litres and has a power of 2200 W. The warranty lasts 24 months.
 """,
 }
-
 
 
 class ScriptedOpenAI(BaseHTTPRequestHandler):
@@ -149,25 +149,45 @@ class Stack:
         self.model.shutdown()
 
 
-async def wait_for_review(client: httpx.AsyncClient, run_ids: list[str], timeout_s: float) -> None:
+async def wait_for_review(client: aiohttp.ClientSession, run_ids: list[str], timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        statuses = [(await client.get(f"/v1/runs/{r}")).json()["status"] for r in run_ids]
+        statuses = []
+        for run_id in run_ids:
+            async with client.get(f"/v1/runs/{run_id}") as answer:
+                statuses.append((await answer.json())["status"])
         if all(s in ("awaiting_review", "failed") for s in statuses):
             return
         await asyncio.sleep(0.5)
     raise RuntimeError(f"runs not at review after {timeout_s}s")
 
 
+def _session(url: str, headers: dict[str, str]) -> aiohttp.ClientSession:
+    """One client: its own single keep-alive connection, as a browser tab or a script has."""
+    return aiohttp.ClientSession(
+        base_url=url,
+        headers=headers,
+        connector=aiohttp.TCPConnector(limit=1),
+        timeout=aiohttp.ClientTimeout(total=30),
+    )
+
+
 async def load(
     url: str, keys: dict[str, str], clients: int, seconds: float, runs: int, interval: float
 ) -> dict[str, Any]:
+    """Seed ``runs`` drafts to review, then ``clients`` clients poll (viewers) and decide (editors).
+
+    The clients are aiohttp sessions: on two cores the load generator shares the machine with
+    the server, and httpx's pure-Python client cost about a core by itself at 100 requests/s,
+    which showed up as server latency.
+    """
     auth = {role: {"Authorization": f"Bearer {key}"} for role, key in keys.items()}
-    async with httpx.AsyncClient(base_url=url, headers=auth["ops"], timeout=30) as ops:
+    async with _session(url, auth["ops"]) as ops:
         items = [
             {"brief": f"Product text for the Acme Kettle K1, variant {n}", "channel": "ad_copy"} for n in range(runs)
         ]
-        created = (await ops.post("/v1/campaigns", json={"campaign_id": "bench", "items": items})).json()
+        async with ops.post("/v1/campaigns", json={"campaign_id": "bench", "items": items}) as answer:
+            created = await answer.json()
         run_ids = [r["run_id"] for r in created["runs"]]
         seeding = time.monotonic()
         await wait_for_review(ops, run_ids, timeout_s=60 + 20 * runs)
@@ -180,59 +200,59 @@ async def load(
     deciders = min(runs, clients // 10)  # one editor per run, the rest poll
     stop_at = time.monotonic() + seconds
 
+    async def read(http: aiohttp.ClientSession, path: str) -> None:
+        started = time.perf_counter()
+        try:
+            async with http.get(path) as answer:
+                await answer.read()
+                status = answer.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            errors.append(f"GET {path}: {type(exc).__name__}")
+            return
+        reads.append(time.perf_counter() - started)
+        statuses[f"GET {status}"] += 1
+        if status != 200:
+            errors.append(f"GET {path}: {status}")
+
     async def poller(index: int) -> None:
-        async with httpx.AsyncClient(base_url=url, headers=auth["viewer"], timeout=30) as http:
+        async with _session(url, auth["viewer"]) as http:
             await asyncio.sleep(interval * index / clients)  # clients spread over one interval, as real pollers are
             n = 0
             while time.monotonic() < stop_at:
                 path = (f"/v1/runs/{run_ids[(index + n) % len(run_ids)]}", "/v1/campaigns/bench", "/v1/runs")[n % 3]
                 n += 1
-                started = time.perf_counter()
-                try:
-                    answer = await http.get(path)
-                except httpx.HTTPError as exc:
-                    errors.append(f"GET {path}: {type(exc).__name__}")
-                    continue
-                reads.append(time.perf_counter() - started)
-                statuses[f"GET {answer.status_code}"] += 1
-                if answer.status_code != 200:
-                    errors.append(f"GET {path}: {answer.status_code}")
+                await read(http, path)
                 if interval:
                     await asyncio.sleep(interval)
 
     async def decider(index: int) -> None:
-        async with httpx.AsyncClient(base_url=url, headers=auth["editor"], timeout=30) as http:
+        async with _session(url, auth["editor"]) as http:
             await asyncio.sleep(0.2 * index)
             action = {"action": "approve"} if index % 2 == 0 else {"action": "reject", "feedback": "shorter"}
             started = time.perf_counter()
             try:
-                answer = await http.post(f"/v1/runs/{run_ids[index]}/review", json=action)
-            except httpx.HTTPError as exc:
+                async with http.post(f"/v1/runs/{run_ids[index]}/review", json=action) as answer:
+                    text = await answer.text()
+                    status = answer.status
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 errors.append(f"POST review: {type(exc).__name__}")
                 return
             decisions.append(time.perf_counter() - started)
-            statuses[f"POST {answer.status_code}"] += 1
-            if answer.status_code != 202:
-                errors.append(f"POST review {run_ids[index]}: {answer.status_code} {answer.text[:200]}")
+            statuses[f"POST {status}"] += 1
+            if status != 202:
+                errors.append(f"POST review {run_ids[index]}: {status} {text[:200]}")
             while time.monotonic() < stop_at:  # then poll like everyone else
-                started = time.perf_counter()
-                try:
-                    polled = await http.get(f"/v1/runs/{run_ids[index]}")
-                except httpx.HTTPError as exc:
-                    errors.append(f"GET own run: {type(exc).__name__}")
-                    continue
-                reads.append(time.perf_counter() - started)
-                statuses[f"GET {polled.status_code}"] += 1
-                if polled.status_code != 200:
-                    errors.append(f"GET own run: {polled.status_code}")
+                await read(http, f"/v1/runs/{run_ids[index]}")
                 await asyncio.sleep(interval or 0.05)
 
     await asyncio.gather(*[decider(i) for i in range(deciders)], *[poller(i) for i in range(clients - deciders)])
-    async with httpx.AsyncClient(base_url=url, headers=auth["viewer"], timeout=30) as http:
+    async with _session(url, auth["viewer"]) as http:
         final: Counter[str] = Counter()
         for run_id in run_ids:
-            final[(await http.get(f"/v1/runs/{run_id}")).json()["status"]] += 1
-        trail = (await http.get("/v1/audit", params={"action": "run.decision", "limit": 1000})).json()
+            async with http.get(f"/v1/runs/{run_id}") as answer:
+                final[(await answer.json())["status"]] += 1
+        async with http.get("/v1/audit", params={"action": "run.decision", "limit": 1000}) as answer:
+            trail = await answer.json()
     return {
         "clients": clients,
         "poll_interval_s": interval,
