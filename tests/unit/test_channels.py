@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
+from starlette.requests import Request
 from typer.testing import CliRunner
 
 import prompts
@@ -193,10 +193,8 @@ def _check(channel: str) -> dict[str, str]:
     return {"text": "The Acme Kettle K1 costs 49.90 EUR.", "language": "en", "channel": channel}
 
 
-def _desk_request(language: str) -> object:
+def _desk_request(language: str) -> Request:
     """The least of a desk request that :func:`page_context` reads: headers, cookies, URL, state."""
-    from starlette.requests import Request
-
     scope = {
         "type": "http",
         "method": "GET",
