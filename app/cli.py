@@ -29,6 +29,20 @@ app = typer.Typer(
 console = Console()
 
 
+def complete_channel(incomplete: str) -> list[str]:
+    """Shell completion for ``--channel``: the channels that have a drafting prompt.
+
+    Computed when completing, not at import, so the CLI starts without reading prompts and a
+    channel added as a prompt file is offered without an edit here.
+    """
+    from tools.channels import known_channels
+
+    return [name for name in known_channels() if name.startswith(incomplete)]
+
+
+CHANNEL_HELP = "A channel with a drafting prompt (prompts/draft/<channel>.vN.md); an unknown one is refused."
+
+
 def _fail(message: str, code: int = 2) -> None:
     console.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)
@@ -229,9 +243,7 @@ def _print_view(view: Any) -> None:
 @app.command()
 def draft(
     brief: Annotated[str, typer.Option(help="What the piece should say.")],
-    channel: Annotated[
-        str, typer.Option(help="seo_article | product_description | ad_copy | crm_email | landing_page")
-    ],
+    channel: Annotated[str, typer.Option(help=CHANNEL_HELP, autocompletion=complete_channel)],
     lang: Annotated[str | None, typer.Option(help="de | en (default: COPYDESK_DEFAULT_LANGUAGE)")] = None,
     product: Annotated[str | None, typer.Option(help="Product id to focus on.")] = None,
     campaign: Annotated[str | None, typer.Option(help="Campaign id to file the run under.")] = None,
@@ -359,7 +371,9 @@ def runs(
 @app.command()
 def demo(
     brief: Annotated[str | None, typer.Option(help="Brief for the demo piece (default: demo/brand.yaml).")] = None,
-    channel: Annotated[str, typer.Option(help="Channel of the demo piece.")] = "product_description",
+    channel: Annotated[
+        str, typer.Option(help="Channel of the demo piece. " + CHANNEL_HELP, autocompletion=complete_channel)
+    ] = "product_description",
     lang: Annotated[str, typer.Option(help="de | en")] = "en",
 ) -> None:
     """Ingest the bundled demo corpus and draft one piece, as the demo company, up to the editor's review."""

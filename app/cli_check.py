@@ -51,7 +51,9 @@ def check(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of Markdown, HTML or plain text.")],
     lang: Annotated[str, typer.Option("--lang", help="Language of the texts: de or en.")] = "en",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file per line.")] = False,
-    channel: Annotated[str, typer.Option(help="Channel whose guard limits apply.")] = "landing_page",
+    channel: Annotated[
+        str, typer.Option(help="Channel whose guard limits apply (one with a drafting prompt).")
+    ] = "landing_page",
 ) -> None:
     """Check existing copy sentence by sentence against the approved corpus (exit 1 when blocking)."""
     from app.services import build_services, close_services
@@ -60,6 +62,11 @@ def check(
 
     if lang not in ("de", "en"):
         console.print(f"[bold red]error:[/] --lang must be de or en, got {lang!r}")
+        raise typer.Exit(2)
+    from tools.channels import known_channels, unknown_channel_message
+
+    if channel not in known_channels():  # refused before any file is read, not once per file
+        console.print(f"[bold red]error:[/] --channel: {unknown_channel_message(channel)}")
         raise typer.Exit(2)
     try:
         files = _files(paths)

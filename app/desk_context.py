@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from app.desk_i18n import DEFAULT_UI_LANGUAGE, UI_LANGUAGES, from_accept_language, normalise_language, translator
+from tools.channels import channel_display
 
 UI_COOKIE = "copydesk_ui_lang"
 
@@ -68,7 +69,12 @@ def page_context(request: Request, **values: Any) -> dict[str, Any]:
     t = translator(language)
 
     def label(prefix: str, value: Any) -> str:
-        """A catalogue label for a data value (status, channel, verdict); the value itself when unknown."""
+        """A catalogue label for a data value (status, verdict); the value itself when unknown.
+
+        Channels are named by their spec, in the page's language (one place per channel).
+        """
+        if prefix == "channel":
+            return channel_display(str(value), language)
         try:
             return t(f"{prefix}.{value}")
         except KeyError:

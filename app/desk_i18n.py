@@ -6,7 +6,9 @@ Templates never carry text of their own; they call ``t("key")`` (see
 translation is a test failure (``tests/unit/test_desk_i18n.py``), not a stray English
 word. Placeholders use ``str.format`` names (``{count}``); values are escaped by
 Jinja2 like any other text. Data shown on the pages (drafts, reasons written by the
-fact-checker, source passages) is content, not UI, and is shown as it is.
+fact-checker, source passages) is content, not UI, and is shown as it is. Channel names
+are not here: they belong to the channel's spec (:func:`tools.channels.channel_spec`), so
+a channel added as a prompt file is named on the desk without an entry in this catalogue.
 """
 
 from __future__ import annotations
@@ -38,11 +40,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "status.rejected": "Rejected",
         "status.failed": "Failed",
         "status.cancelled": "Cancelled",
-        "channel.seo_article": "SEO article",
-        "channel.product_description": "Product description",
-        "channel.ad_copy": "Ad copy",
-        "channel.crm_email": "CRM e-mail",
-        "channel.landing_page": "Landing page",
         "verdict.supported": "Supported",
         "verdict.contradicted": "Contradicted",
         "verdict.not_found": "Not found in the sources",
@@ -230,11 +227,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "status.rejected": "Abgelehnt",
         "status.failed": "Fehlgeschlagen",
         "status.cancelled": "Abgebrochen",
-        "channel.seo_article": "SEO-Artikel",
-        "channel.product_description": "Produktbeschreibung",
-        "channel.ad_copy": "Anzeigentext",
-        "channel.crm_email": "CRM-E-Mail",
-        "channel.landing_page": "Landingpage",
         "verdict.supported": "Belegt",
         "verdict.contradicted": "Widerlegt",
         "verdict.not_found": "In den Quellen nicht gefunden",

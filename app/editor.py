@@ -36,7 +36,7 @@ from app.limits import (
 )
 from app.runner import DraftRunner, RunConflictError, RunError, RunNotFoundError, RunView
 from app.worker import RunQueue
-from tools.content import CHANNELS
+from tools.channels import known_channels
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
@@ -157,7 +157,7 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
         counts = Counter(r.status for r in records)
         campaigns = sorted({r.campaign_id for r in records if r.campaign_id})
         status = status if status in (*STATUSES, "all") else "awaiting_review"
-        channel = channel if channel in CHANNELS else ""
+        channel = channel if channel in known_channels() else ""
         language = language if language in UI_LANGUAGES else ""
         campaign = campaign if campaign in campaigns else ""
         sort = sort if sort in ("oldest", "newest") else "oldest"
@@ -184,7 +184,7 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
             total=len(chosen),
             counts=counts,
             statuses=STATUSES,
-            channels=CHANNELS,
+            channels=known_channels(),
             languages=UI_LANGUAGES,
             campaigns=campaigns,
             filters={"status": status, "channel": channel, "language": language, "campaign": campaign, "sort": sort},

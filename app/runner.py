@@ -42,7 +42,7 @@ from graphs.draft.context import DraftServices
 from graphs.draft.graph import compile_graph
 from graphs.draft.nodes.review import copydesk_payload
 from graphs.draft.state import DraftState
-from tools.content import CHANNELS
+from tools.channels import known_channels, unknown_channel_message
 from tools.guards import neutralize_injections
 from tools.pii import PseudonymMap
 from tools.pii.evidence import scrub_decision
@@ -99,8 +99,8 @@ def validate_request(brief: str, channel: str, language: str) -> str:
         raise RunError("the brief is empty: say what the piece should be about")
     if len(text) > MAX_BRIEF_CHARS:
         raise RunError(f"the brief is {len(text):,} characters; the limit is {MAX_BRIEF_CHARS:,}")
-    if channel not in CHANNELS:
-        raise RunError(f"unknown channel {channel!r}; choose one of {', '.join(CHANNELS)}")
+    if channel not in known_channels():
+        raise RunError(unknown_channel_message(channel))
     if language not in ("de", "en"):
         raise RunError(f"unknown language {language!r}; choose de or en")
     return text

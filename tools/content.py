@@ -9,12 +9,12 @@ copy a two-character label reliably, a 30-character chunk id much less so.
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-Channel = Literal["seo_article", "product_description", "ad_copy", "crm_email", "landing_page"]
-CHANNELS: tuple[Channel, ...] = ("seo_article", "product_description", "ad_copy", "crm_email", "landing_page")
+# Which channels exist, and their names and limits, is :mod:`tools.channels` (read from the
+# drafting prompts); this module only holds the shapes, so it imports nothing of copydesk.
 
 
 class DraftSection(BaseModel):
@@ -55,7 +55,8 @@ class DraftContent(BaseModel):
 
 
 class ChannelLimits(BaseModel):
-    """Output limits per channel; they come from the channel's prompt file front matter."""
+    """Output limits per channel; they come from the channel's prompt file front matter
+    (:attr:`tools.channels.ChannelSpec.limits`)."""
 
     title_max_chars: int = 70
     meta_description_max_chars: int = 160
@@ -138,10 +139,3 @@ def draft_json_schema(limits: ChannelLimits, source_labels: list[str]) -> dict[s
         "additionalProperties": False,
     }
     return copy.deepcopy(schema)
-
-
-def channel_limits(channel: str, version: int | None = None) -> ChannelLimits:
-    """A channel's output limits, read from the front matter of its drafting prompt."""
-    from prompts import load_prompt
-
-    return ChannelLimits(**(load_prompt(f"draft/{channel}", version).metadata.get("limits") or {}))

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from app.routers.schemas import unprocessable
 from app.text_check import CheckInputError, check_text
 from graphs.draft.context import DraftServices
-from tools.content import Channel
+from tools.channels import Channel
 
 MAX_CHECK_CHARS = 200_000
 

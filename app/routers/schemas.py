@@ -19,7 +19,7 @@ from app.limits import (
 )
 from app.runner import MAX_BRIEF_CHARS, RunView
 from app.runs import RunRecord
-from tools.content import Channel
+from tools.channels import Channel
 
 
 class RunRequest(InputModel):

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tools.content import CHANNELS
+from tools.channels import known_channels
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "briefs.yaml"
 XQUAD_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "xquad"
@@ -48,8 +48,8 @@ def load_briefs(path: Path = GOLDEN) -> list[Brief]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     briefs = [Brief(**item) for item in data["briefs"]]
     for brief in briefs:
-        if brief.channel not in CHANNELS or brief.language not in ("de", "en"):
-            raise ValueError(f"golden brief {brief.id}: bad channel or language")
+        if brief.channel not in known_channels() or brief.language not in ("de", "en"):
+            raise ValueError(f"golden brief {brief.id}: bad channel {brief.channel!r} or language {brief.language!r}")
     return briefs
 
 

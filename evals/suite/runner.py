@@ -28,7 +28,7 @@ from evals.suite import metrics as m
 from evals.suite.golden import Brief, QAItem, ci_draft_briefs, load_briefs, load_xquad
 from prompts import load_prompt
 from serving.observe import observing
-from tools.content import ChannelLimits
+from tools.channels import channel_spec
 from tools.models import MetadataFilter
 from tools.stores.embedded import EmbeddedHybridStore
 
@@ -180,7 +180,7 @@ def draft_rows(runner: DraftRunner, services: Any, briefs: Sequence[Brief], log:
             text = m.DraftContent.model_validate(draft).full_text() if draft else ""
         except ValueError:
             text = ""
-        limits = ChannelLimits(**(load_prompt(f"draft/{brief.channel}").metadata.get("limits") or {}))
+        limits = channel_spec(brief.channel).limits
         problems = m.schema_problems(draft, limits)
         row["schema_valid"] = 0.0 if problems else 1.0
         row["schema_problems"] = problems

@@ -20,7 +20,7 @@ from prompts import (
     used_prompt_records,
     write_lock,
 )
-from tools.content import CHANNELS
+from tools.channels import known_channels
 
 VARIABLES = {
     "company": "Lumora Home",
@@ -58,7 +58,7 @@ def test_a_change_in_the_shared_base_fails_every_channel(tmp_path: Path) -> None
     base = root / "draft" / "_base.v2.j2"
     base.write_text(base.read_text(encoding="utf-8").replace("Rules:", "Rules (strict):"), encoding="utf-8")
     changed = sorted(p.split(" ")[0] for p in lock_problems(root))
-    assert changed == [f"draft/{c}@v2" for c in sorted(CHANNELS)]
+    assert changed == [f"draft/{c}@v2" for c in sorted(known_channels())]
 
 
 def test_a_new_version_must_be_pinned_and_old_ones_stay(tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ def test_every_prompt_has_role_schema_and_hash() -> None:
 
 
 def test_five_draft_prompts_share_one_base_and_v1_stays_loadable() -> None:
-    for channel in CHANNELS:
+    for channel in known_channels():
         current = load_prompt(f"draft/{channel}")
         assert current.version >= 2 and current.includes == (f"draft/_base.v{current.version}.j2",)
         old = load_prompt(f"draft/{channel}", 1)
@@ -91,7 +91,7 @@ def test_five_draft_prompts_share_one_base_and_v1_stays_loadable() -> None:
 
 def test_draft_messages_put_stable_text_first_sources_next_and_the_brief_last() -> None:
     renders = {}
-    for channel in CHANNELS:
+    for channel in known_channels():
         messages = load_prompt(f"draft/{channel}").render_messages(brief="Ad for the Bulb 9 <PERSON_1>", **VARIABLES)
         assert [m["role"] for m in messages] == ["system", "user"]
         user = messages[1]["content"]

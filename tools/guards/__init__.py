@@ -1,7 +1,8 @@
 """Guardrails for drafts, briefs and sources: brand safety, tone, copying, PII, injection, markup.
 
 Public API: :class:`GuardSuite`, :class:`GuardFinding`, :func:`detect_injection`,
-:func:`neutralize_injections`, :func:`sanitize_text`, :class:`ChannelLimits`.
+:func:`neutralize_injections`, :func:`sanitize_text`, :class:`GuardLimits` (defined with the
+channel spec in :mod:`tools.channels`, re-exported here as the guards' limit type).
 Telemetry of guardrails-ai is switched off before it is imported.
 """
 
@@ -9,19 +10,17 @@ from tools.telemetry import disable_telemetry
 
 disable_telemetry()  # guardrails reads ~/.guardrailsrc and nltk data at import
 
+from tools.channels import GuardLimits  # noqa: E402
 from tools.guards.findings import GuardFinding  # noqa: E402
 from tools.guards.guidelines import BannedPhrase, Guidelines, parse_guidelines  # noqa: E402
 from tools.guards.injection import detect_injection, neutralize_injections  # noqa: E402
 from tools.guards.sanitize import has_markup, sanitize_text  # noqa: E402
 from tools.guards.suite import GuardSuite  # noqa: E402
-from tools.guards.tone import CHANNELS, DEFAULT_LIMITS, ChannelLimits  # noqa: E402
 
 __all__ = [
-    "CHANNELS",
-    "DEFAULT_LIMITS",
     "BannedPhrase",
-    "ChannelLimits",
     "GuardFinding",
+    "GuardLimits",
     "GuardSuite",
     "Guidelines",
     "detect_injection",

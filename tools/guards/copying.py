@@ -14,8 +14,8 @@ import re
 from tools.guards.findings import GuardFinding, Severity, excerpt_of
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-# Channels where long copied passages are duplicate content that search engines penalise.
-BLOCKING_CHANNELS = frozenset({"seo_article", "landing_page"})
+# Which channels block on copied passages (duplicate content that search engines penalise)
+# is the channel spec's ``verbatim_copy`` (tools.channels), applied by VerbatimCopyValidator.
 
 
 def _tokens(text: str) -> list[re.Match[str]]:

@@ -15,7 +15,7 @@ the guideline document starts with YAML front matter::
         reason: environmental claim needs a certificate (EU Green Claims)
       - term: "regex:heilt\\w*"
         reason: health claim
-    channel_limits:          # overrides per channel (see tools.guards.tone)
+    channel_limits:          # overrides per channel (see tools.channels.GuardLimits)
       ad_copy: {max_chars: 270, max_exclamations: 1}
     use_default_rules: true  # also apply copydesk's built-in absolute/health/green claims
     ---

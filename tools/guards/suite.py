@@ -14,11 +14,11 @@ from typing import Any
 
 from guardrails.validators import Validator
 
+from tools.channels import GuardLimits, UnknownChannelError, channel_spec, known_channels, unknown_channel_message
 from tools.guards.brand import CLASS_RULES, DEFAULT_BANNED_CLAIMS, DEFAULT_BANNED_TERMS
 from tools.guards.findings import GuardFinding
 from tools.guards.guidelines import BannedPhrase, parse_guidelines
 from tools.guards.injection import detect_injection as _detect_injection
-from tools.guards.tone import CHANNELS, DEFAULT_LIMITS, ChannelLimits
 from tools.guards.validators import (
     BrandSafetyValidator,
     MarkupValidator,
@@ -52,14 +52,16 @@ def _phrases(items: Iterable[BannedPhrase | str | dict[str, Any]] | None, claims
     return out
 
 
-def _limits(channel_limits: dict[str, ChannelLimits | dict[str, Any]] | None) -> dict[str, ChannelLimits]:
-    merged = dict(DEFAULT_LIMITS)
+def _limits(channel_limits: dict[str, GuardLimits | dict[str, Any]] | None) -> dict[str, GuardLimits]:
+    """Every known channel's guard limits (its spec), with ``channel_limits`` laid over them.
+
+    An override for a channel without a drafting prompt is an error
+    (:class:`tools.channels.UnknownChannelError`), not an entry nobody reads.
+    """
+    merged = {channel: channel_spec(channel).guard_limits for channel in known_channels()}
     for channel, value in (channel_limits or {}).items():
-        if channel not in CHANNELS:
-            raise ValueError(f"unknown channel {channel!r}; known: {CHANNELS}")
-        merged[channel] = (
-            value if isinstance(value, ChannelLimits) else ChannelLimits.from_dict(value, DEFAULT_LIMITS.get(channel))
-        )
+        base = channel_spec(channel).guard_limits
+        merged[channel] = value if isinstance(value, GuardLimits) else GuardLimits.from_dict(value, base)
     return merged
 
 
@@ -81,7 +83,7 @@ class GuardSuite:
         self,
         banned_terms: Iterable[BannedPhrase | str | dict[str, Any]] | None = None,
         banned_claims: Iterable[BannedPhrase | str | dict[str, Any]] | None = None,
-        channel_limits: dict[str, ChannelLimits | dict[str, Any]] | None = None,
+        channel_limits: dict[str, GuardLimits | dict[str, Any]] | None = None,
         *,
         use_default_rules: bool = True,
         copy_min_tokens: int = 12,
@@ -125,7 +127,7 @@ class GuardSuite:
     def check_draft(self, text: str, *, channel: str, language: str, sources: list[str]) -> list[GuardFinding]:
         """All findings for a draft, blocking ones first, then by position."""
         if channel not in self.channel_limits:
-            raise ValueError(f"unknown channel {channel!r}; known: {sorted(self.channel_limits)}")
+            raise UnknownChannelError(unknown_channel_message(channel))
         metadata = {"channel": channel, "language": language, "sources": sources}
         findings: list[GuardFinding] = []
         for validator in self.validators:

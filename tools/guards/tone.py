@@ -1,51 +1,18 @@
 """Tone and length per channel: word/character limits, exclamation marks, ALL-CAPS, "du".
 
-Limits are data (``ChannelLimits``), because every brand sets its own; the defaults are
-what ad platforms and editors usually enforce. Character limits block (a platform
-rejects an over-long ad); the rest warn, because an editor may decide otherwise.
+Limits are data (:class:`tools.channels.GuardLimits`), because every brand sets its own;
+each channel's defaults, what ad platforms and editors usually enforce, are part of its
+spec (:func:`tools.channels.channel_spec`), so this module keeps no channel list. Character
+limits block (a platform rejects an over-long ad); the rest warn, because an editor may
+decide otherwise.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
-from typing import Any
 
+from tools.channels import GuardLimits
 from tools.guards.findings import GuardFinding, excerpt_of
-
-CHANNELS = ("seo_article", "product_description", "ad_copy", "crm_email", "landing_page")
-
-
-@dataclass(frozen=True)
-class ChannelLimits:
-    """Limits for one channel; ``None`` switches a check off."""
-
-    max_words: int | None = None
-    min_words: int | None = None
-    max_chars: int | None = None
-    max_exclamations: int | None = 3
-    max_caps_words: int | None = 2
-    max_sentence_words: int | None = None
-    formal_address: bool = False  # German: flag "du/dich/dein" when the brand says "Sie"
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], base: ChannelLimits | None = None) -> ChannelLimits:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown channel limit(s) {sorted(unknown)}; known: {sorted(known)}")
-        return replace(base or cls(), **data)
-
-
-DEFAULT_LIMITS: dict[str, ChannelLimits] = {
-    "seo_article": ChannelLimits(
-        max_words=2500, min_words=300, max_exclamations=3, max_caps_words=2, max_sentence_words=40
-    ),
-    "product_description": ChannelLimits(max_words=400, max_chars=3000, max_exclamations=2, max_caps_words=1),
-    "ad_copy": ChannelLimits(max_words=60, max_chars=300, max_exclamations=1, max_caps_words=1),
-    "crm_email": ChannelLimits(max_words=600, max_exclamations=3, max_caps_words=2, formal_address=True),
-    "landing_page": ChannelLimits(max_words=800, max_exclamations=2, max_caps_words=2, max_sentence_words=35),
-}
 
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _CAPS = re.compile(r"(?<![\w<])[A-ZÄÖÜ]{4,}(?![\w>])")
@@ -60,7 +27,7 @@ _DU = re.compile(r"\b(?:du|dich|dir|dein|deine|deinen|deinem|deiner|deines)\b")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
-def check_tone(text: str, channel: str, language: str, limits: ChannelLimits) -> list[GuardFinding]:
+def check_tone(text: str, channel: str, language: str, limits: GuardLimits) -> list[GuardFinding]:
     """Findings for every limit ``text`` exceeds in ``channel``."""
     out: list[GuardFinding] = []
     words = list(_WORD.finditer(text))

@@ -22,13 +22,14 @@ from guardrails.validators import (
     register_validator,
 )
 
+from tools.channels import GuardLimits, UnknownChannelError, channel_spec, known_channels, unknown_channel_message
 from tools.guards.brand import check_banned
-from tools.guards.copying import BLOCKING_CHANNELS, check_copying
+from tools.guards.copying import check_copying
 from tools.guards.findings import GuardFinding, Severity
 from tools.guards.guidelines import BannedPhrase
 from tools.guards.injection import detect_injection
 from tools.guards.sanitize import sanitize_text
-from tools.guards.tone import DEFAULT_LIMITS, ChannelLimits, check_tone
+from tools.guards.tone import check_tone
 from tools.pii import PiiScrubber
 
 
@@ -110,14 +111,14 @@ class BrandSafetyValidator(Validator):
 class ToneLengthValidator(Validator):
     """Per-channel length, exclamation, ALL-CAPS and form-of-address limits."""
 
-    def __init__(self, channel_limits: dict[str, ChannelLimits] | None = None, **kwargs: Any) -> None:
+    def __init__(self, channel_limits: dict[str, GuardLimits] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.channel_limits = channel_limits or dict(DEFAULT_LIMITS)
+        self.channel_limits = channel_limits or {c: channel_spec(c).guard_limits for c in known_channels()}
 
     def _validate(self, value: Any, metadata: dict[str, Any]) -> ValidationResult:
         channel = metadata.get("channel", "seo_article")
         if channel not in self.channel_limits:
-            raise ValueError(f"unknown channel {channel!r}; known: {sorted(self.channel_limits)}")
+            raise UnknownChannelError(unknown_channel_message(channel))
         return to_result(check_tone(str(value), channel, metadata.get("language", "en"), self.channel_limits[channel]))
 
 
@@ -126,8 +127,8 @@ class VerbatimCopyValidator(Validator):
     """Long verbatim runs copied from ``metadata["sources"]``.
 
     Reusing the company's own approved text is a duplicate-content concern, not a falsehood:
-    it blocks only on channels where duplicate content hurts (long SEO and landing pages, see
-    :data:`tools.guards.copying.BLOCKING_CHANNELS`) and warns elsewhere; ``per_channel``
+    it blocks only on channels where duplicate content hurts (long SEO and landing pages: the
+    channel spec's ``verbatim_copy``, :mod:`tools.channels`) and warns elsewhere; ``per_channel``
     (guidelines ``brand_rules.verbatim_copy``) overrides that with block | warn | off.
     """
 
@@ -138,7 +139,7 @@ class VerbatimCopyValidator(Validator):
 
     def _validate(self, value: Any, metadata: dict[str, Any]) -> ValidationResult:
         channel = str(metadata.get("channel", ""))
-        mode = self.per_channel.get(channel) or ("block" if channel in BLOCKING_CHANNELS else "warn")
+        mode = self.per_channel.get(channel) or channel_spec(channel).verbatim_copy
         if mode == "off":
             return PassResult()
         findings = check_copying(str(value), list(metadata.get("sources") or []), self.min_tokens)

@@ -12,7 +12,7 @@ from graphs.draft.nodes.retrieval import LANGUAGE_NAMES
 from graphs.draft.state import DraftState
 from prompts import load_prompt
 from tools.channels import channel_spec
-from tools.content import ChannelLimits, DraftContent, draft_json_schema, token_allowance
+from tools.content import DraftContent, draft_json_schema, token_allowance
 
 
 class NoSourcesError(RuntimeError):
@@ -28,8 +28,10 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
         raise NoSourcesError(
             "no approved source matched the brief in this language; ingest documents or broaden the brief"
         )
-    prompt = load_prompt(f"draft/{channel}", services.options.prompt_versions.get(f"draft/{channel}"))
-    limits = ChannelLimits(**(prompt.metadata.get("limits") or {}))
+    version = services.options.prompt_versions.get(f"draft/{channel}")
+    prompt = load_prompt(f"draft/{channel}", version)
+    spec = channel_spec(channel, version)  # the limits of the pinned prompt version, not the newest
+    limits = spec.limits
     labels = [s["label"] for s in sources]
     previous = state.get("draft") or {}
     brand = state.get("brand") or run_brand(services.options)
@@ -37,7 +39,7 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
         company=brand["company"],
         brand_voice=list(brand["brand_voice"]),
         audience=brand["audience"],
-        channel_name=channel_spec(channel).prompt_name,
+        channel_name=spec.prompt_name,
         language_name=LANGUAGE_NAMES[state.get("language", "en")],
         brief=state["scrubbed_brief"],
         sources=sources,
