@@ -26,6 +26,7 @@ from app.limits import sanitise_errors
 from app.published import published_router
 from app.routers import audit, campaigns, health, runs, session
 from app.routers.check import build_router as check_router
+from app.routers.keys import build_router as keys_router
 from app.routers.run_control import build_router as run_control_router
 from app.routers.schemas import CampaignOut, CampaignRequest, NewRun, RunOut, RunRequest
 from app.routers.stats import build_router as stats_router
@@ -117,12 +118,14 @@ def create_app(
     app.include_router(runs.build_router())
     app.include_router(campaigns.build_router())
     app.include_router(audit.build_router())
+    app.include_router(keys_router())
     app.include_router(editor_router(runner, worker), max_body_size=settings.max_form_bytes)
     app.include_router(published_router(runner))
     app.include_router(run_control_router(runner, worker))
     app.include_router(stats_router(runner))
     app.include_router(check_router(lambda: runner().services))
     from app.routers.documents import build_router as documents_router  # issue 8: the document library
+
     app.include_router(documents_router(runner))
     return app
 

@@ -5,7 +5,9 @@ the same request again with the same key and gets the same answer, without a sec
 campaign. The key is scoped to the path; reusing it with a different body is refused
 (422), and a second request while the first is still being served gets 409. Answers of
 5xx are not stored, so a retry after a server error does the work. Stored answers live
-beside the run registry (SQLite or PostgreSQL), so every API process sees them.
+beside the run registry (SQLite or PostgreSQL), so every API process sees them. An answer
+marked ``Cache-Control: no-store`` (a new API key, shown once) is never stored: a secret
+must not sit in this table, so such a retry does the work again.
 """
 
 from __future__ import annotations
@@ -181,7 +183,8 @@ class IdempotencyMiddleware:
             store.release(key, where)
             raise
         code = int(start.get("status", 500))
-        if code >= 500:
+        no_store = any(k.lower() == b"cache-control" and b"no-store" in v.lower() for k, v in start.get("headers", []))
+        if code >= 500 or no_store:
             store.release(key, where)
         else:
             store.finish(key, where, code, list(start.get("headers", [])), b"".join(parts))
