@@ -329,6 +329,7 @@ class DraftRunner:
                 brief_preview=scrubbed.text[:120],
                 status=RunStatus.QUEUED,
                 campaign_id=campaign_id,
+                created_by=actor,
             )
         )
         self._audit(

@@ -46,6 +46,7 @@ _ADDED_COLUMNS = {
     "lease_owner": "TEXT",  # the worker driving the run
     "lease_until": "DOUBLE PRECISION",  # epoch seconds; past = the worker is presumed dead
     "attempts": "INTEGER NOT NULL DEFAULT 0",  # how many times a worker claimed the run
+    "created_by": "TEXT",  # the identity that queued the run (a key's name; the trace's user until review)
 }
 
 
@@ -66,6 +67,7 @@ class RunRecord:
     lease_owner: str | None = None
     lease_until: float | None = None
     attempts: int = 0
+    created_by: str | None = None
 
     @property
     def pending_decision(self) -> dict[str, Any] | None:

@@ -208,7 +208,8 @@ def trace_attributes(record: Any, graph_input: Any) -> dict[str, Any]:
         "campaign_id": getattr(record, "campaign_id", None),
         "channel": getattr(record, "channel", None),
         "language": getattr(record, "language", None),
-        "user_id": str(decision.get("editor")) if decision.get("editor") else None,
+        # the deciding editor when a decision resumes the run; before that, whoever queued it
+        "user_id": str(decision.get("editor") or getattr(record, "created_by", None) or "") or None,
     }
 
 

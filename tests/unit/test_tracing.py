@@ -178,11 +178,10 @@ def test_a_run_is_one_trace_with_nodes_generations_scores_and_no_pii(
     assert tracing.setup_tracing(_settings(url, langfuse_capture_text=True))
     runner, registry = _runner(tmp_path, model_url)
     try:
-        run_id = runner.create(BRIEF, channel="crm_email", language="en", campaign_id="winter-2026")
-        with tracing.acting_as("editor-anna"):
-            view = runner.run(run_id)
-            assert view.status == "awaiting_review"
-            view = runner.resume(run_id, {"action": "reject", "feedback": "Too long", "editor": "editor-anna"})
+        run_id = runner.create(BRIEF, channel="crm_email", language="en", campaign_id="winter-2026", actor="ops-olga")
+        view = runner.run(run_id)
+        assert view.status == "awaiting_review"
+        view = runner.resume(run_id, {"action": "reject", "feedback": "Too long", "editor": "editor-anna"})
         assert view.status == "rejected"
     finally:
         registry.close()
@@ -230,7 +229,10 @@ def test_a_run_is_one_trace_with_nodes_generations_scores_and_no_pii(
     assert rewrite_gen["langfuse.observation.prompt.name"] == "rewrite/queries"
     # campaign as session, the identity as user, on every observation
     assert {s["attributes"].get("session.id") for s in spans} == {"winter-2026"}
-    assert {s["attributes"].get("user.id") for s in spans} == {"editor-anna"}
+    # the user: whoever queued the run until an editor decides, then the deciding editor
+    assert {s["attributes"].get("user.id") for s in spans} == {"ops-olga", "editor-anna"}
+    assert by_name["write_draft"]["attributes"]["user.id"] == "ops-olga"
+    assert by_name["reject"]["attributes"]["user.id"] == "editor-anna"
 
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and len({s["name"] for s in box.scores}) < 5:
