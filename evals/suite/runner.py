@@ -8,6 +8,7 @@ answer the XQuAD items from their gold paragraph, then score everything.
 
 from __future__ import annotations
 
+import os
 import socket
 import statistics
 import tempfile
@@ -174,6 +175,7 @@ def draft_rows(runner: DraftRunner, services: Any, briefs: Sequence[Brief], log:
         row["completion_tokens"] = sum(int(c.get("completion_tokens") or 0) for c in records)
         row["cost_usd"] = sum(float(c.get("cost_usd") or 0.0) for c in records)
         row["llm_calls"] = len(records)
+        row["llm_s"] = sum(float(c.get("latency_ms") or 0.0) for c in records) / 1000  # the model's share
         row["cache_hits"] = sum(1 for c in records if c.get("cache_hit"))
         draft = state.get("draft")
         try:
@@ -200,8 +202,8 @@ def draft_rows(runner: DraftRunner, services: Any, briefs: Sequence[Brief], log:
         row["prompt"] = state.get("prompt_ref")
         row["status"] = view.status if view is not None else "failed"
         log(
-            f"  draft {index}/{len(briefs)} {brief.id}: {seconds:.1f}s, status {row['status']}, "
-            f"facts {row['fact_coverage']}, schema {'ok' if not problems else problems[0]}"
+            f"  draft {index}/{len(briefs)} {brief.id}: {seconds:.1f}s (model {row['llm_s']:.1f}s), "
+            f"status {row['status']}, facts {row['fact_coverage']}, schema {'ok' if not problems else problems[0]}"
         )
         if view is not None:  # evaluation results as scores on the run's Langfuse trace (no-op when off)
             for name in ("fact_coverage", "banned_claim_rate", "pii_leak_rate", "schema_valid", "grounding_rate"):
@@ -347,9 +349,12 @@ def run_suite(config: SuiteConfig) -> dict[str, Any]:
             vector_cache=config.vector_cache.resolve(),
             max_revisions=0,
             embedded_llm_port=_free_port(),
-            # one thread: on an oversubscribed machine llama.cpp's second thread mostly spins;
-            # a generous timeout: a slow CI runner should give low figures, not failed drafts
-            embedded_llm_threads=1,
+            # one thread unless COPYDESK_EMBEDDED_LLM_THREADS says otherwise: on an oversubscribed
+            # machine llama.cpp's second thread mostly spins, and with a JSON grammar a second one
+            # barely helps on a quiet machine either (ci subset: 27.3/20.0 s per draft with one,
+            # 26.9/18.1 s with two); a generous timeout: a slow CI runner should give low figures,
+            # not failed drafts
+            embedded_llm_threads=int(os.environ.get("COPYDESK_EMBEDDED_LLM_THREADS", "1")),
             llm_timeout_s=600.0,
         )
         services = build_services(settings)
