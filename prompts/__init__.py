@@ -99,8 +99,10 @@ class PromptTemplate:
         return {"ref": self.ref, "name": self.name, "version": self.version, "hash": self.hash}
 
     def render_text(self, **variables: Any) -> str:
-        """The whole body rendered as one string; ``meta`` is the front matter (limits etc.)."""
-        return _environment(self.root).from_string(self.body).render(meta=self.metadata, **variables).strip()
+        """The whole body rendered as one string; ``meta`` is the front matter (limits etc.),
+        unless the caller passes its own (the drafting node passes the front matter with every
+        limit filled in from the channel spec's defaults)."""
+        return _environment(self.root).from_string(self.body).render(**{"meta": self.metadata, **variables}).strip()
 
     def render_messages(self, **variables: Any) -> list[dict[str, str]]:
         """The body rendered into chat messages, split at ``=== role ===`` lines."""

@@ -204,3 +204,25 @@ def _desk_request(language: str) -> Request:
         "app": None,
     }
     return Request(scope)
+
+
+def test_a_new_channel_may_leave_limits_to_the_defaults(newsletter: Path, tmp_path: Path) -> None:
+    """A front matter with one limit still renders: the drafting node fills in the others."""
+    (newsletter / "draft" / "memo.v1.md").write_text(
+        "---\nversion: 1\ndescription: Internal memo.\nlimits:\n  max_sections: 2\n---\n"
+        '{% extends "draft/_base.v3.j2" %}\n{% block task %}a short memo.{% endblock %}\n',
+        encoding="utf-8",
+    )
+    forget_channels()
+    defaults = channel_spec("memo").limits
+    assert defaults.max_sections == 2 and defaults.title_max_chars > 0
+    llm = ScriptedLLM({"rewrite": [QUERY_PLAN], "draft": [draft_with("49.90")]})
+    harness = GraphHarness(tmp_path, llm)
+    try:
+        view = harness.runner.start(BRIEF, channel="memo", language="en")
+        assert view.status == "awaiting_review", view.error
+        prompt_text = "\n".join(m["content"] for m in llm.calls[-1]["messages"])
+        assert f"title at most {defaults.title_max_chars} characters" in prompt_text
+        assert "1 to 2 sections" in prompt_text
+    finally:
+        harness.close()

@@ -36,6 +36,8 @@ def write_draft(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str,
     previous = state.get("draft") or {}
     brand = state.get("brand") or run_brand(services.options)
     messages = prompt.render_messages(
+        # every limit, also those a new channel's front matter leaves to the defaults
+        meta={**prompt.metadata, "limits": limits.model_dump()},
         company=brand["company"],
         brand_voice=list(brand["brand_voice"]),
         audience=brand["audience"],
