@@ -104,35 +104,17 @@ class RetryPolicy:
         return rng() * min(self.backoff_max_s, self.backoff_base_s * 2**attempt)
 
 
-#: llama.cpp turns ``maxLength: N`` into N nested optional grammar rules, and sampling pays for
-#: them on every token: SmolLM2 on one core drafted 21 tok/s with a section body bounded at
-#: 600 characters and 36 tok/s without that bound (same 249 tokens, same text). Bounds up to
-#: this size (titles, meta descriptions, headings, claims) stay; longer ones are left to
-#: ``max_tokens`` and to the length guard, which checks the whole draft after the call.
-LLAMA_CPP_MAX_STRING_BOUND = 200
-
-
-def grammar_friendly(schema: Any) -> Any:
-    """``schema`` without ``maxLength`` bounds above :data:`LLAMA_CPP_MAX_STRING_BOUND` (a copy)."""
-    if isinstance(schema, dict):
-        return {
-            key: grammar_friendly(value)
-            for key, value in schema.items()
-            if not (key == "maxLength" and isinstance(value, int) and value > LLAMA_CPP_MAX_STRING_BOUND)
-        }
-    if isinstance(schema, list):
-        return [grammar_friendly(item) for item in schema]
-    return schema
-
-
 def response_format_for(dialect: JsonDialect, name: str, schema: dict[str, Any]) -> dict[str, Any]:
     """Build ``response_format`` in the dialect the server understands.
 
-    vLLM's grammar backends handle long string bounds cheaply, so ``json_schema`` keeps the
-    schema as it is; llama.cpp's ``json_object`` gets :func:`grammar_friendly`'s copy.
+    The schema goes out whole, string bounds included, also to llama.cpp. llama.cpp turns a
+    ``maxLength: N`` into N nested grammar rules (SmolLM2, one core: 21 tok/s with a
+    600-character body bound, 36 tok/s without), but without the bound SmolLM2 runs on in a
+    section body until ``max_tokens`` cuts the JSON: 2 of the first 21 full-suite drafts then
+    failed, none with it. The bound is what keeps a small model's JSON closed.
     """
     if dialect == "json_object":
-        return {"type": "json_object", "schema": grammar_friendly(schema)}
+        return {"type": "json_object", "schema": schema}
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
 
 
@@ -342,7 +324,9 @@ class LLMClient:
                         break
                     rt.breaker.record_success()
                     prompt_tokens = int(result.usage.get("prompt_tokens") or prompt_estimate)
-                    completion_tokens = int(result.usage.get("completion_tokens") or max(1, len(result.text) // 4))
+                    completion_tokens = int(
+                        result.usage.get("completion_tokens") or max(1, len(result.text) // 4)
+                    )
                     if rt.speed is not None:
                         rt.speed.observe_call(prompt_tokens, completion_tokens, float(result.usage["seconds"]))
                     cost = call_cost_usd(endpoint, prompt_tokens, completion_tokens)
@@ -433,9 +417,8 @@ class LLMClient:
             prompt_tokens = int(usage.get("prompt_tokens") or prompt_estimate)
             completion_tokens = int(usage.get("completion_tokens") or max(1, len("".join(text)) // 4))
             cost = call_cost_usd(rt.endpoint, prompt_tokens, completion_tokens)
-            self._emit(
-                task, label, model, prompt_ref, prompt_tokens, completion_tokens, started, cost, False, attempts, None
-            )
+            self._emit(task, label, model, prompt_ref, prompt_tokens, completion_tokens, started, cost, False,
+                       attempts, None)
             return
         raise LLMUnavailableError("no LLM endpoint answered: " + "; ".join(errors))
 
