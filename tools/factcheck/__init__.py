@@ -11,6 +11,16 @@ from tools.factcheck.llm import Judge, LLMEntailer, make_judge
 from tools.factcheck.models import Claim, ClaimVerdict, EvidenceSpan, Verdict
 from tools.factcheck.rules import ContradictionRules
 
+
+def clear_caches() -> None:
+    """Forget the memoised name and quantity scans (benchmarks that must measure a cold check)."""
+    from tools.factcheck.names import _find_names
+    from tools.factcheck.quantities import _find_quantities
+
+    _find_names.cache_clear()
+    _find_quantities.cache_clear()
+
+
 __all__ = [
     "Claim",
     "ClaimVerdict",
@@ -25,5 +35,6 @@ __all__ = [
     "LexicalEntailer",
     "Search",
     "Verdict",
+    "clear_caches",
     "make_judge",
 ]

@@ -98,7 +98,16 @@ def _quantity_spans(text: str) -> list[tuple[int, int]]:
 
 
 def find_names(text: str, known: Iterable[str] = ()) -> list[Name]:
-    """Known product names, model codes, IP ratings and energy classes in ``text``."""
+    """Known product names, model codes, IP ratings and energy classes in ``text``.
+
+    Memoised (names are frozen): one fact-check asks about the same evidence sentences for
+    every draft sentence, and the scan was a third of a 1,000-word check.
+    """
+    return list(_find_names(text, tuple(known)))
+
+
+@lru_cache(maxsize=8192)
+def _find_names(text: str, known: tuple[str, ...]) -> tuple[Name, ...]:
     names: list[Name] = []
     taken: list[tuple[int, int]] = []
 
@@ -111,7 +120,6 @@ def find_names(text: str, known: Iterable[str] = ()) -> list[Name]:
     for match in _IP.finditer(text):
         names.append(Name(match.start(), match.end(), match.group(0).upper().replace(" ", ""), "ip rating"))
         taken.append(match.span())
-    known = tuple(known)
     for pattern, name in _known_patterns(known):
         for match in pattern.finditer(text):
             if free(*match.span()):
@@ -131,4 +139,4 @@ def find_names(text: str, known: Iterable[str] = ()) -> list[Name]:
             continue  # "24h", "2000W": a quantity with a glued unit, not a name
         names.append(Name(start, end, match.group(0), "code"))
         taken.append((start, end))
-    return sorted(names, key=lambda n: n.start)
+    return tuple(sorted(names, key=lambda n: n.start))

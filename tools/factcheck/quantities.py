@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _CURRENCIES: dict[str, str] = {
     "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
@@ -190,7 +191,14 @@ def find_quantities(text: str, language: str = "en") -> list[Quantity]:
 
     In "60 x 40 x 30 cm" each number gets the unit; years and other bare numbers are
     kept as dimension "number" so that a changed count ("5 Programme" -> "6") is caught.
+    Memoised (quantities are frozen): the checker and the name finder ask about the same
+    evidence sentences again and again within one fact-check.
     """
+    return list(_find_quantities(text, language))
+
+
+@lru_cache(maxsize=8192)
+def _find_quantities(text: str, language: str) -> tuple[Quantity, ...]:
     shared_unit: dict[int, str] = {}
     for match in _DIMENSIONS_X.finditer(text):
         for num in re.finditer(_NUM, match.group(0)):
@@ -233,7 +241,7 @@ def find_quantities(text: str, language: str = "en") -> list[Quantity]:
         dimension, factor = unit
         kind = "percent" if dimension == "percent" else "unit"
         found.append(Quantity(start, end, surface, (value * factor).normalize(), dimension, kind))
-    return found
+    return tuple(found)
 
 
 _NOT_COUNTED = frozenset({"of", "or", "and", "und", "oder", "von", "der", "die", "das", "the", "a", "to", "zu"})

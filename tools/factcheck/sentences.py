@@ -51,7 +51,9 @@ class Sentence:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    match = _WORD_BEFORE.search(text[:dot])
+    # only the word before the dot matters: searching all of text[:dot] made splitting a
+    # long body quadratic (a regex anchored at $ is tried from every position)
+    match = _WORD_BEFORE.search(text[max(0, dot - 64) : dot])
     if not match:
         return False
     word = match.group(1).lower().strip(".")
