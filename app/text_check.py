@@ -22,6 +22,7 @@ from tools.channels import known_channels, unknown_channel_message
 from tools.evidence_policy import EvidencePolicy
 from tools.factcheck.segment import segment_fields
 from tools.factcheck.sentence_check import SentenceChecker
+from tools.ingest.loaders import html_to_markdown
 from tools.pii import PseudonymMap
 
 Format = Literal["markdown", "html", "text"]
@@ -54,23 +55,9 @@ def _html_to_markdown(text: str) -> str:
         tree = lxml_html.fromstring(text)
     except (ValueError, lxml_html.etree.ParserError) as exc:
         raise CheckInputError(f"unparseable HTML: {exc}") from exc
-    for bad in tree.xpath("//script|//style|//noscript|//template"):
-        bad.drop_tree()
-    lines: list[str] = []
     title = tree.xpath("string(//title)").strip()
-    if title and not tree.xpath("//h1"):
-        lines.append(f"# {title}\n")
-    for element in tree.xpath("//*[self::h1 or self::h2 or self::h3 or self::h4 or self::p or self::li]"):
-        content = " ".join(element.text_content().split())
-        if not content:
-            continue
-        if element.tag in {"h1", "h2", "h3", "h4"}:
-            lines.append("\n" + "#" * int(element.tag[1]) + " " + content + "\n")
-        elif element.tag == "li":
-            lines.append(f"- {content}")
-        else:
-            lines.append(content + "\n")
-    return "\n".join(lines) if lines else " ".join(tree.text_content().split())
+    lead = [f"# {title}\n"] if title and not tree.xpath("//h1") else []
+    return html_to_markdown(tree, lead=lead)
 
 
 def text_fields(text: str, fmt: Format) -> list[tuple[str, str]]:

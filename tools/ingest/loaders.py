@@ -186,9 +186,7 @@ def build_document(
         raise BadDocumentError(f"invalid metadata: {problems}") from exc
 
 
-def load_markdown(
-    path: Path, root: Path, max_bytes: int, defaults: IngestDefaults | None = None
-) -> list[Document]:
+def load_markdown(path: Path, root: Path, max_bytes: int, defaults: IngestDefaults | None = None) -> list[Document]:
     meta, body = _split_front_matter(_read_text(path, max_bytes))
     return [build_document(meta, body, path, root, defaults)]
 
@@ -211,20 +209,7 @@ def load_html(path: Path, root: Path, max_bytes: int, defaults: IngestDefaults |
         meta["title"] = title
     if "language" not in meta and tree.get("lang"):
         meta["language"] = tree.get("lang")
-    for bad in tree.xpath("//script|//style|//noscript|//template"):
-        bad.drop_tree()
-    lines: list[str] = []
-    for element in tree.xpath("//body//*[self::h1 or self::h2 or self::h3 or self::h4 or self::p or self::li]"):
-        content = " ".join(element.text_content().split())
-        if not content:
-            continue
-        if element.tag in {"h1", "h2", "h3", "h4"}:
-            lines.append("\n" + "#" * int(element.tag[1]) + " " + content + "\n")
-        elif element.tag == "li":
-            lines.append(f"- {content}")
-        else:
-            lines.append(content + "\n")
-    body = "\n".join(lines) if lines else " ".join(tree.text_content().split())
+    body = html_to_markdown(tree, within="//body")
     return [build_document(meta, body, path, root, defaults)]
 
 
@@ -304,3 +289,27 @@ def load_file(path: Path, root: Path, max_bytes: int, defaults: IngestDefaults |
     if loader is None:
         raise BadDocumentError(f"unsupported file type {path.suffix or '(none)'}")
     return loader(path, root, max_bytes, defaults)
+
+
+def html_to_markdown(tree: Any, within: str = "", lead: list[str] | None = None) -> str:
+    """Headings, paragraphs and list items of an lxml tree as Markdown-like lines.
+
+    Scripts, styles and templates are dropped first (they are never content); a page without
+    any such element falls back to all its text. ``lead`` lines go first (a ``<title>``).
+    Ingestion and ``copydesk check`` read HTML through this one function, so a page is split
+    into the same sentences whether it is a source or a text being checked.
+    """
+    for bad in tree.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    lines: list[str] = list(lead or [])
+    for element in tree.xpath(f"{within}//*[self::h1 or self::h2 or self::h3 or self::h4 or self::p or self::li]"):
+        content = " ".join(element.text_content().split())
+        if not content:
+            continue
+        if element.tag in {"h1", "h2", "h3", "h4"}:
+            lines.append("\n" + "#" * int(element.tag[1]) + " " + content + "\n")
+        elif element.tag == "li":
+            lines.append(f"- {content}")
+        else:
+            lines.append(content + "\n")
+    return "\n".join(lines) if lines else " ".join(tree.text_content().split())
