@@ -92,3 +92,11 @@ def test_sentence_offsets_and_abbreviations() -> None:
         "Neu: 2.5 kW.",
     ]
     assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_a_numbered_list_items_number_is_no_quantity() -> None:
+    assert find_quantities("4. Press the button: the thermostat calibrates itself.", "en") == []
+    assert find_quantities("Schritt eins\n2) Batterien einlegen", "de") == []
+    # a date at the start of a sentence and a number that ends one are still read
+    assert [q.surface for q in find_quantities("1. Januar 2026 beginnt", "de")] == ["1", "2026"]
+    assert [q.surface for q in find_quantities("It has 4. Then it stops.", "en")] == ["4"]

@@ -82,6 +82,9 @@ PLANTED = [
     ("en", "archived", "The Snowdrift launch bundle with the Thermo 200 costs EUR 139.00."),
     ("en", "overstatement", "The Thermo 200 saves 19 % heating energy."),
     ("de", "overstatement", "Das Thermo 200 spart 19 % Heizenergie."),
+    # A count is matched with what it counts: the page's install step "4." is no "four heating periods".
+    ("en", "count", "The Thermo 200 offers up to four heating periods per day."),
+    ("de", "count", "Das Thermo 200 bietet bis zu vier Heizphasen pro Tag."),
 ]
 
 
@@ -130,6 +133,7 @@ CORRECT = [
     ("de", "Das Thermo 200 kostet knapp 60 Euro."),
     ("en", "The Thermo 200 connects to the Lumora Hub 1 via Zigbee 3.0."),
     ("de", "Das Thermo 200 verbindet sich per Zigbee 3.0 mit dem Lumora Hub 1."),
+    ("en", "You can set up to six heating periods per day."),
 ]
 
 
@@ -138,6 +142,23 @@ def test_correct_paraphrase_is_supported(bench: GroundingBench, language: str, t
     result = verdict(bench, text, language, TH_EN if language == "en" else TH_DE)
     assert result["verdict"] == "supported", result["reason"]
     assert result["citations"] and result["evidence"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Lumora keeps spare parts available for at least seven years after a product's end of sale."),
+        ("de", "Ersatzteile hält Lumora mindestens sieben Jahre nach Verkaufsende bereit."),
+    ],
+)
+def test_company_promise_in_years_is_not_read_against_the_product_warranty(
+    bench: GroundingBench, language: str, text: str
+) -> None:
+    """Seven years of spare parts is no contradiction of a 36-month warranty on the cited product
+    page; the company page states it ("end of sale" is the source's "discontinued")."""
+    result = verdict(bench, text, language, TH_EN if language == "en" else TH_DE)
+    assert result["verdict"] == "supported", result["reason"]
+    assert result["evidence"]["document_id"].startswith("company-about-")
 
 
 @pytest.mark.parametrize(

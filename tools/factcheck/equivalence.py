@@ -1,6 +1,6 @@
 """What a careful editor accepts as the same fact, and what is an overstatement.
 
-The rules, each tested in ``tests/unit/test_equivalence.py``:
+The rules, each tested in ``tests/unit/test_sentence_check.py`` (planted errors and correct paraphrases):
 
 1. **Units and number words.** Values are compared in a base unit as exact decimals
    (:mod:`tools.factcheck.quantities`): 24 months = two years = 2 Jahre; 36 Monate =

@@ -85,6 +85,12 @@ QUANTITY_ATTRIBUTES: dict[str, tuple[frozenset[str], tuple[tuple[str, ...], ...]
             ("akku", "laufzeit"),
         ),
     ),
+    # How long the company keeps parts and updates: a company promise, never the warranty.
+    "spare parts": (frozenset({"months", "days"}), (("spare", "part"), ("ersatzteil",))),
+    "security updates": (
+        frozenset({"months", "days"}),
+        (("security", "update"), ("sicherheitsupdate",), ("software", "update")),
+    ),
     "weight": (frozenset({"mass"}), (("weigh",), ("gewicht",), ("wiegt",))),
     "power": (
         frozenset({"power"}),
@@ -106,3 +112,20 @@ QUANTITY_ATTRIBUTES: dict[str, tuple[frozenset[str], tuple[tuple[str, ...], ...]
     "noise level": (frozenset({"sound"}), (("noise",), ("loud",), ("quiet",), ("geräusch",), ("laut",), ("leise",))),
     "room size": (frozenset({"area"}), (("room",), ("raum",), ("fläche",))),
 }  # fmt: skip
+
+
+# Phrases a copywriter uses for the same fact, read as the source's wording before coverage is
+# measured ("after a product's end of sale" states "after a product is discontinued").
+EQUIVALENT_PHRASES: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (
+        (r"end[- ]of[- ]sale", "discontinued"),
+        (r"no longer (?:sold|on sale|available to buy)", "discontinued"),
+        (r"taken off the market", "discontinued"),
+        (r"end[- ]of[- ]life", "discontinued"),
+    ),
+    "de": (
+        (r"einstellung des (?:verkaufs|produkts)", "verkaufsende"),
+        (r"nicht mehr (?:verkauft|im handel|im sortiment)", "verkaufsende"),
+        (r"ende des verkaufs", "verkaufsende"),
+    ),
+}

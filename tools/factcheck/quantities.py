@@ -117,6 +117,11 @@ _QUANTITY = re.compile(
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+# A numbered list item: the number opens the line (or the sentence), then "." or ")" and a word.
+_MONTHS = r"(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*\b"  # "1. Januar 2026" is a date
+_ENUMERATOR = re.compile(
+    rf"(?:(?<=^)|(?<=\n)|(?<=^\s)|(?<=\n\s))\d{{1,2}}[.)]\s+(?!{_MONTHS})(?=[^\W\d_])", re.UNICODE | re.IGNORECASE
+)
 _DIMENSIONS_X = re.compile(rf"(?:{_NUM})(?:\s?(?:x|×)\s?(?:{_NUM}))+\s?(?P<unit>{_UNIT_RE})(?![\w])", re.I)
 
 
@@ -207,6 +212,8 @@ def _find_quantities(text: str, language: str) -> tuple[Quantity, ...]:
     for match in _QUANTITY.finditer(text):
         raw = match.group("num")
         is_word = not raw[0].isdigit()
+        if not is_word and not match.group("pre") and _ENUMERATOR.match(text, match.start("num")):
+            continue  # "4. Press the button": a list item's number, not a quantity
         value = parse_number(raw, language)
         if value is None:
             continue

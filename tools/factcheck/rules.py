@@ -9,6 +9,7 @@ names both ("price 1.299 € not in cited source; source says 1.199 €").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -71,6 +72,31 @@ def _overlap(claim_stems: set[str], candidate: EvidenceCandidate) -> int:
 def _next_word_stem(text: str, end: int, language: str) -> str:
     following = tokens(text[end : end + 40])
     return stem(following[0], language) if following else ""
+
+
+_COUNTED = re.compile(r"\s+(?=[^\W\d_])")
+
+
+def _counted_stems(text: str, quantity: Quantity, language: str) -> frozenset[str]:
+    """What a bare number counts: stems of up to three content words right after it.
+
+    Empty when the number is not followed directly by a word ("2019, Lumora…", a list
+    item's "4. Press the button"): such a number is no count of anything.
+    """
+    if quantity.dimension != "number" or not _COUNTED.match(text, quantity.end):
+        return frozenset()
+    return frozenset(content_stems(text[quantity.end : quantity.end + 48], language)[:3])
+
+
+def _counts_alike(claim: str, q: Quantity, candidate: EvidenceCandidate, e: Quantity, language: str) -> bool:
+    """A spelled-out count supports only a count of the same thing: "four heating periods" is not
+    "4 rooms". Digits match by value alone, since without a product list "Thermo 200 costs" and
+    "Thermo 200 runs" are the same model number followed by different words."""
+    if not q.surface.isalpha():
+        return True
+    mine = _counted_stems(claim, q, language)
+    theirs = _counted_stems(candidate.text, e, candidate.language)
+    return not mine or not theirs or bool(mine & theirs)
 
 
 def _same_attribute(claim_q: Quantity, claim_next: str, ev_q: Quantity, ev_next: str) -> bool:
@@ -142,7 +168,12 @@ def check_quantities(
             continue
         q_next = _next_word_stem(claim, q.end, language)
         wanted = attribute_of(claim, q)
-        hits = [(i, k) for i, c in enumerate(candidates) for k, e in enumerate(c.quantities) if q.same_value(e)]
+        hits = [
+            (i, k)
+            for i, c in enumerate(candidates)
+            for k, e in enumerate(c.quantities)
+            if q.same_value(e) and _counts_alike(claim, q, c, e, language)
+        ]
         matches = sorted({i for i, k in hits if _scoped(wanted, candidates[i].attribute(k))})
         elsewhere = [(i, k) for i, k in hits if not _scoped(wanted, candidates[i].attribute(k))]
         in_scope = [i for i in matches if _compatible(candidates[i].subjects, claim_subjects)]

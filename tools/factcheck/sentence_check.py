@@ -27,6 +27,7 @@ The entailment step is deliberately lexical (no embedding call per sentence): it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,7 +38,7 @@ from tools.factcheck.claimtypes import SpecialClaim, no_claim_reason, special_cl
 from tools.factcheck.entailment import _fuzzy_coverage
 from tools.factcheck.equivalence import overstatements, resolve_approximations
 from tools.factcheck.evidence import EvidenceCandidate, _chunk_subjects, candidates_from_chunks
-from tools.factcheck.lexicon import ATTRIBUTE_VALUES
+from tools.factcheck.lexicon import ATTRIBUTE_VALUES, EQUIVALENT_PHRASES
 from tools.factcheck.names import find_names, normalise_name
 from tools.factcheck.quantities import Quantity, find_quantities, outside
 from tools.factcheck.rules import ContradictionRules, Finding, check_attributes, check_names, check_quantities
@@ -533,6 +534,19 @@ def _special_findings(
     return findings
 
 
+_PHRASES: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    lang: tuple((re.compile(rf"\b{p}\b", re.IGNORECASE), word) for p, word in pairs)
+    for lang, pairs in EQUIVALENT_PHRASES.items()
+}
+
+
+def _as_source_words(text: str, language: str) -> str:
+    """The sentence with the paraphrases of :data:`lexicon.EQUIVALENT_PHRASES` in the source's words."""
+    for pattern, word in _PHRASES.get(language, ()):
+        text = pattern.sub(word, text)
+    return text
+
+
 def _coverage(
     text: str,
     language: str,
@@ -545,6 +559,7 @@ def _coverage(
     # Names are checked exactly by the name rules; coverage is about what the sentence says of them.
     for name in sorted(find_names(text, known), key=lambda n: -n.start):
         text = text[: name.start] + " " + text[name.end :]
+    text = _as_source_words(text, language)
     stems = [s for s in dict.fromkeys(content_stems(text, language)) if s not in _TONE_STEMS.get(language, set())]
     if not candidates:
         return 0.0, set(stems), []
