@@ -289,6 +289,53 @@ def _fixed_cases() -> list[Case]:
         Case(
             "de", th_de, "Das Snowdrift-Paket mit dem Thermo 200 kostet 139,00 €.", True, "archived_or_other_language"
         ),
+        # Only on the archived 2024 page (version 2): every figure there is outdated.
+        Case("en", th_en, "The Thermo 200 saves up to 15 % heating energy.", True, "archived_or_other_language"),
+        Case("en", th_en, "Its batteries last up to 18 months.", True, "archived_or_other_language"),
+        Case("en", th_en, "The Thermo 200 has an LCD display.", True, "archived_or_other_language"),
+        Case("en", th_en, "Without batteries the Thermo 200 weighs 170 g.", True, "archived_or_other_language"),
+        Case(
+            "en",
+            th_en,
+            "The Thermo 200 comes with a 24-month manufacturer's warranty.",
+            True,
+            "archived_or_other_language",
+        ),
+        # Only in the unapproved Thermo 300 draft (project "Polarstern").
+        Case("de", th_de, "Das Thermo 300 kostet 79,90 €.", True, "archived_or_other_language"),
+        Case("de", th_de, "Das Thermo 300 kommt im März 2027 auf den Markt.", True, "archived_or_other_language"),
+        Case(
+            "de",
+            th_de,
+            "Das Thermo 300 hat einen Akku, der per USB-C geladen wird.",
+            True,
+            "archived_or_other_language",
+        ),
+        # Only in the German warranty terms, asked in English.
+        Case(
+            "en",
+            th_en,
+            "Report a warranty claim in the Lumora Home app under Help > Warranty claim.",
+            True,
+            "archived_or_other_language",
+        ),
+        # Company facts stated on the about-us pages, checked from a product page's run.
+        Case("en", th_en, "Lumora takes back its devices free of charge.", False, "correct:company"),
+        Case("de", th_de, "Lumora nimmt ausgediente Geräte kostenlos zurück.", False, "correct:company"),
+        Case(
+            "en",
+            th_en,
+            "Lumora packaging is made of cardboard with at least 80 % recycled fibre.",
+            False,
+            "correct:company",
+        ),
+        Case(
+            "de",
+            th_de,
+            "Ersatzteile hält Lumora mindestens sieben Jahre nach Verkaufsende bereit.",
+            False,
+            "correct:company",
+        ),
         Case(
             "en", th_en, "The Thermo 200 connects to the Lumora Hub 1 via Zigbee 3.0.", False, "correct:compatibility"
         ),

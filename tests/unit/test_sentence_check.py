@@ -85,6 +85,12 @@ PLANTED = [
     # A count is matched with what it counts: the page's install step "4." is no "four heating periods".
     ("en", "count", "The Thermo 200 offers up to four heating periods per day."),
     ("de", "count", "Das Thermo 200 bietet bis zu vier Heizphasen pro Tag."),
+    # The Sense 5's 18 months (FAQ) say nothing of a sentence that names no product in a Thermo 200 run.
+    ("en", "other_product_value", "Its batteries last up to 18 months."),
+    # "Warranty: Thermo 200 36 months, Hub 1 24 months": the 24 months are the hub's.
+    ("en", "multi_product_sentence", "The Thermo 200 comes with a 24-month manufacturer's warranty."),
+    ("en", "archived", "Without batteries the Thermo 200 weighs 170 g."),
+    ("de", "draft_only", "Das Thermo 300 kostet 79,90 €."),
 ]
 
 

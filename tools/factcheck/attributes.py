@@ -110,7 +110,17 @@ def row_attributes(
 def prose_attributes(text: str, quantities: Sequence[Quantity], headings: Sequence[str]) -> tuple[str | None, ...]:
     """One attribute per quantity of a prose sentence: nearest cue, else the section heading."""
     cues = _cue_positions(text)
-    return tuple(_nearest(cues, q) or label_attribute(headings, q) for q in quantities)
+    return tuple(_nearest(cues, q) or _heading_attribute(headings, q) for q in quantities)
+
+
+def _heading_attribute(headings: Sequence[str], quantity: Quantity) -> str | None:
+    """The one attribute a section heading names for the quantity; None when it names several
+    ("Battery life and warranty" says nothing about which a "24 months" below it is)."""
+    for heading in headings:
+        fitting = {a for a, _, _ in _cue_positions(heading) if _fits(a, quantity)}
+        if fitting:
+            return fitting.pop() if len(fitting) == 1 else None
+    return None
 
 
 def display(attribute: str | None) -> str | None:

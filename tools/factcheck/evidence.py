@@ -42,10 +42,34 @@ class EvidenceCandidate:
     words: frozenset[str] = field(default_factory=frozenset)
     stems: frozenset[str] = field(default_factory=frozenset)
     is_row: bool = False  # a Markdown table row rather than a sentence
+    # per quantity, where the sentence names several products: the one the value is stated for
+    quantity_subjects: tuple[frozenset[str], ...] = ()
 
     def attribute(self, index: int) -> str | None:
         """The attribute ``quantities[index]`` is stated for (None: not known)."""
         return self.attributes[index] if index < len(self.attributes) else None
+
+    def subjects_of(self, index: int) -> frozenset[str]:
+        """The products ``quantities[index]`` is stated for: in "warranty: Thermo 200 36 months,
+        Hub 1 24 months" the 24 months are the hub's, not the thermostat's."""
+        if index < len(self.quantity_subjects) and self.quantity_subjects[index]:
+            return self.quantity_subjects[index]
+        return self.subjects
+
+
+def _value_owners(names: Sequence[Name], quantities: Sequence[Quantity]) -> tuple[frozenset[str], ...]:
+    """Each quantity's product in a sentence that names several: the last one named before the
+    value, else the first one after it. Empty when the sentence names at most one product."""
+    named = [n for n in names if n.kind in _SUBJECT_KINDS]
+    if len({n.key for n in named}) < 2:
+        return ()
+    owners: list[frozenset[str]] = []
+    for q in quantities:
+        before = [n for n in named if n.end <= q.start]
+        after = [n for n in named if n.start >= q.end]
+        owner = before[-1] if before else (after[0] if after else None)
+        owners.append(frozenset({owner.key}) if owner is not None else frozenset())
+    return tuple(owners)
 
 
 _SUBJECT_WINDOW = 30  # characters: a name starting this early is the sentence's subject
@@ -100,6 +124,7 @@ def candidates_from_chunks(
                     label=sentence.label,
                     is_row=bool(sentence.cells),
                     names=names,
+                    quantity_subjects=() if sentence.cells else _value_owners(names, quantities),
                     words=frozenset(tokens(sentence.text)),
                     stems=frozenset(content_stems(sentence.text, chunk.language)),
                 )

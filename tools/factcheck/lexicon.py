@@ -80,7 +80,7 @@ QUANTITY_ATTRIBUTES: dict[str, tuple[frozenset[str], tuple[tuple[str, ...], ...]
     "battery life": (
         frozenset({"months", "days", "seconds"}),
         (
-            ("batter", "life"), ("batter", "last"), ("batter", "runtime"), ("batterielaufzeit",),
+            ("batter", "life"), ("batter", "last"), ("batter", "runtime"), ("batter", "runs"), ("batterielaufzeit",),
             ("akkulaufzeit",), ("batterie", "hält"), ("batterie", "laufzeit"), ("akku", "hält"),
             ("akku", "laufzeit"),
         ),

@@ -135,9 +135,13 @@ def _can_contradict(candidate: EvidenceCandidate, claim_subjects: set[str]) -> b
     corpus search only can when they are demonstrably about the claim's product: a
     retrieved page about some other product says nothing against the claim.
     """
+    return _may_contradict(candidate, candidate.subjects, claim_subjects)
+
+
+def _may_contradict(candidate: EvidenceCandidate, subjects: frozenset[str], claim_subjects: set[str]) -> bool:
     if candidate.cited:
-        return _compatible(candidate.subjects, claim_subjects)
-    return bool(candidate.subjects & claim_subjects)
+        return _compatible(subjects, claim_subjects)
+    return bool(subjects & claim_subjects)
 
 
 def _surfaces(claim: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules) -> dict[str, str]:
@@ -152,16 +156,24 @@ def _surfaces(claim: str, candidates: Sequence[EvidenceCandidate], rules: Contra
 
 
 def check_quantities(
-    claim: str, language: str, candidates: Sequence[EvidenceCandidate], rules: ContradictionRules
+    claim: str,
+    language: str,
+    candidates: Sequence[EvidenceCandidate],
+    rules: ContradictionRules,
+    default_subjects: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], set[int]]:
-    """Findings for claim quantities missing from the evidence, and the sentences that match."""
+    """Findings for claim quantities missing from the evidence, and the sentences that match.
+
+    ``default_subjects``: the products a sentence that names none speaks of ("Its batteries
+    last…" in a run about the Thermo 200). Each evidence value counts for the product it is
+    stated for (:meth:`EvidenceCandidate.subjects_of`)."""
     findings: list[Finding] = []
     support: set[int] = set()
     claim_stems = set(content_stems(claim, language))
     where = _where(candidates)
     claim_names = find_names(claim, rules.known_products)
     claim_quantities = outside(find_quantities(claim, language), [(n.start, n.end) for n in claim_names])
-    claim_subjects = {n.key for n in claim_names if n.kind in {"product", "code"}}
+    claim_subjects = {n.key for n in claim_names if n.kind in {"product", "code"}} or set(default_subjects)
     surfaces = _surfaces(claim, candidates, rules)
     for q in claim_quantities:
         if not _enabled(q, rules):
@@ -176,7 +188,11 @@ def check_quantities(
         ]
         matches = sorted({i for i, k in hits if _scoped(wanted, candidates[i].attribute(k))})
         elsewhere = [(i, k) for i, k in hits if not _scoped(wanted, candidates[i].attribute(k))]
-        in_scope = [i for i in matches if _compatible(candidates[i].subjects, claim_subjects)]
+        in_scope = [
+            i
+            for i, k in hits
+            if _scoped(wanted, candidates[i].attribute(k)) and _compatible(candidates[i].subjects_of(k), claim_subjects)
+        ]
         if in_scope:
             support.add(max(in_scope, key=lambda i: _overlap(claim_stems, candidates[i])))
             continue
@@ -184,9 +200,9 @@ def check_quantities(
         rivals = [
             (i, e, c.attribute(k) == wanted)
             for i, c in enumerate(candidates)
-            if _can_contradict(c, claim_subjects)
             for k, e in enumerate(c.quantities)
-            if _scoped(wanted, c.attribute(k))
+            if _may_contradict(c, c.subjects_of(k), claim_subjects)
+            and _scoped(wanted, c.attribute(k))
             and _same_attribute(q, q_next, e, _next_word_stem(c.text, e.end, c.language))
         ]
         if rivals:

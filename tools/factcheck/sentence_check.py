@@ -325,8 +325,29 @@ class SentenceChecker:
         about = bool(names) or any(fold_text(s) in folded for s in self.subjects)
         return bool(quantities or names or attributes or specials), about, specials
 
+    def _run_product(self, chunks: Sequence[Chunk]) -> frozenset[str]:
+        """The product the run's sources are about: every product key (name, article number) whose
+        pages make up at least half of the source chunks about any product. A draft sentence that
+        names no product ("Its batteries last up to 18 months") speaks of it, so a value another
+        product's page states for itself does not support the sentence."""
+        counts: dict[str, int] = {}
+        about_any = 0
+        for chunk in chunks:
+            found = _chunk_subjects(chunk, self.rules.known_products)
+            if found:
+                about_any += 1
+            for key in found:
+                counts[key] = counts.get(key, 0) + 1
+        return frozenset(k for k, n in counts.items() if n * 2 >= about_any)
+
     def _assess(
-        self, text: str, language: str, chunks: list[Chunk], cited: bool, specials: list[SpecialClaim]
+        self,
+        text: str,
+        language: str,
+        chunks: list[Chunk],
+        cited: bool,
+        specials: list[SpecialClaim],
+        run_product: frozenset[str] = frozenset(),
     ) -> _Assessment:
         candidates = self._candidates(chunks, cited)
         if not candidates:
@@ -339,7 +360,7 @@ class SentenceChecker:
             replace(c, subjects=c.subjects | page) if (page := self._page_of(c)) & claim_subjects else c
             for c in candidates
         ]
-        findings, _ = check_quantities(text, language, candidates, self.rules)
+        findings, _ = check_quantities(text, language, candidates, self.rules, default_subjects=run_product)
         findings += [Finding("contradicted", why, (i,)) for why, i in overstatements(text, language, candidates)]
         findings += check_names(text, candidates, self.rules)
         findings += check_attributes(text, language, candidates, self.rules)
@@ -417,8 +438,9 @@ class SentenceChecker:
         if reason is not None:
             # Even a sentence without a claim gets a citation when a source states it.
             return {**base, "verdict": "no_claim", "reason": reason, "citations": list(segment.labels)}
+        run_product = self._run_product(rings[-1].chunks)
         for ring in rings:
-            result = self._assess(text, language, self._admissible(ring.chunks), ring.cited, specials)
+            result = self._assess(text, language, self._admissible(ring.chunks), ring.cited, specials, run_product)
             assessments.append((ring, result))
             if result.support:
                 return self._supported(base, segment, result, ring, chunk_label, chunk_of, cited_labels, unknown)
@@ -427,7 +449,7 @@ class SentenceChecker:
             found = [c for c in self._admissible(search(text)) if c.id not in known]
             if found:
                 ring = _Ring("corpus", found, False)
-                result = self._assess(text, language, [*rings[-1].chunks, *found], False, specials)
+                result = self._assess(text, language, [*rings[-1].chunks, *found], False, specials, run_product)
                 assessments.append((ring, result))
                 chunk_of.update({c.id: c for c in found})
                 if result.support:
