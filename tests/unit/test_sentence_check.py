@@ -91,6 +91,8 @@ PLANTED = [
     ("en", "multi_product_sentence", "The Thermo 200 comes with a 24-month manufacturer's warranty."),
     ("en", "archived", "Without batteries the Thermo 200 weighs 170 g."),
     ("de", "draft_only", "Das Thermo 300 kostet 79,90 €."),
+    # A menu path only the German warranty terms give ("Hilfe > Garantiefall").
+    ("en", "menu_path", "Report a warranty claim in the Lumora Home app under Help > Warranty claim."),
 ]
 
 
@@ -141,6 +143,8 @@ CORRECT = [
     ("de", "Das Thermo 200 verbindet sich per Zigbee 3.0 mit dem Lumora Hub 1."),
     ("en", "You can set up to six heating periods per day."),
 ]
+
+MENU_PATH_STATED = ("de", "Melden Sie einen Garantiefall in der App unter Hilfe > Garantiefall.")
 
 
 @pytest.mark.parametrize(("language", "text"), CORRECT)
@@ -260,3 +264,10 @@ def test_other_language_page_never_supports_a_sentence(bench: GroundingBench) ->
     sources = bench.sources("lum-th-200-de")
     [result] = bench.checker("en").check(segment_field("body", "The Thermo 200 costs EUR 59.90. [S1]"), sources, "en")
     assert (result["evidence"] or {}).get("document_id") != "lum-th-200-de"
+
+
+def test_a_menu_path_the_sources_give_is_supported(bench: GroundingBench) -> None:
+    language, text = MENU_PATH_STATED
+    result = verdict(bench, text, language, TH_DE)
+    assert result["verdict"] == "supported", result["reason"]
+    assert result["evidence"]["document_id"] == "support-warranty-de"

@@ -20,6 +20,10 @@ _CODE = re.compile(
     r"(?<![\w-])(?:[A-Za-zÄÖÜäöü]+-?\d[\w-]*|\d+[A-Za-z]+\d[\w-]*|[A-Z][a-zäöü]{2,}(?:[A-Z][a-zäöü]{2,})+"
     r"|[A-Z][\wäöü-]*[™®])(?![\w-])"
 )
+# A menu path in an app or on a device ("Help > Warranty claim", "Einstellungen › Räume"): an exact
+# fact like a model code; a path the sources do not give sends the reader to a screen that is not there.
+_PATH_STEP = r"[A-ZÄÖÜ][\w-]*"
+_MENU_PATH = re.compile(rf"{_PATH_STEP}(?:\s*[>›→]\s*{_PATH_STEP})+")
 _IP = re.compile(r"(?<![\w])IP\s?(?:\d{2}|X\d)(?![\w])", re.I)
 _ENERGY = re.compile(
     r"(?:Energieeffizienzklasse|Energieklasse|Effizienzklasse|energy(?:[- ]efficiency)? class|energy rating)"
@@ -35,7 +39,7 @@ class Name:
     start: int
     end: int
     surface: str
-    kind: str  # "product" (known), "code" (shape), "ip rating", "energy class"
+    kind: str  # "product" (known), "code" (shape), "ip rating", "energy class", "menu path"
     canonical: str = ""  # the known name a short form stands for ("Kettle 200" → "Acme Kettle 200")
 
     @property
@@ -117,6 +121,9 @@ def _find_names(text: str, known: tuple[str, ...]) -> tuple[Name, ...]:
     for match in _ENERGY.finditer(text):
         names.append(Name(match.start("cls"), match.end("cls"), match.group("cls").upper(), "energy class"))
         taken.append((match.start("cls"), match.end("cls")))
+    for match in _MENU_PATH.finditer(text):
+        names.append(Name(match.start(), match.end(), match.group(0), "menu path"))
+        taken.append(match.span())
     for match in _IP.finditer(text):
         names.append(Name(match.start(), match.end(), match.group(0).upper().replace(" ", ""), "ip rating"))
         taken.append(match.span())

@@ -258,6 +258,8 @@ def check_names(claim: str, candidates: Sequence[EvidenceCandidate], rules: Cont
     for name in find_names(claim, rules.known_products):
         if name.key in evidence_keys:
             continue
+        if name.kind == "menu path" and any(name.key in normalise_name(c.text) for c in candidates):
+            continue  # the sources give this path, or a longer one that starts the same way
         label = "product name" if name.kind in {"product", "code"} else name.kind
         same_kind = {"product", "code"} if name.kind in {"product", "code"} else {name.kind}
         rivals = [(i, n) for i, c in enumerate(candidates) if c.cited for n in c.names if n.kind in same_kind]
