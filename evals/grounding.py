@@ -100,7 +100,9 @@ def _citations(bench: GroundingBench, cases: list[Case]) -> dict[str, float]:
 
     The run's sources are a distractor page (another product's) followed by the sentence's own
     page, and the sentence carries the distractor's first label. Precision: the corrected citation
-    points into the sentence's own page; recall: every supported sentence ends up cited.
+    no longer points at the distractor's page, and points at the sentence's own page or at a general
+    page that states it (a company fact is cited to the about-us page, not the product page);
+    recall: every supported sentence ends up cited.
     """
     supported = cited = correct = corrected = 0
     for case in cases:
@@ -118,7 +120,9 @@ def _citations(bench: GroundingBench, cases: list[Case]) -> dict[str, float]:
         labels = result["citations"]
         cited += bool(labels) or bool(result.get("new_source_chunk"))
         docs = {by_label.get(label, "") for label in labels} or {(result["evidence"] or {}).get("document_id", "")}
-        correct += own in docs or any(d.startswith(own.rsplit("-", 1)[0]) for d in docs)
+        on_distractor = any(d.startswith(distractor.rsplit("-", 1)[0]) for d in docs)
+        own_or_general = all(d.startswith(own.rsplit("-", 1)[0]) or not d.startswith("lum-") for d in docs)
+        correct += bool(docs) and not on_distractor and own_or_general
         corrected += bool(result["citation_corrected"])
     return {
         "sentences": float(len(cases)),

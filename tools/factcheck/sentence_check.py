@@ -286,6 +286,7 @@ class SentenceChecker:
         self._cache: dict[tuple[str, bool], list[EvidenceCandidate]] = {}
         self._chunks: dict[str, Chunk] = {}
         self._pages: dict[str, frozenset[str]] = {}
+        self._run_products: dict[tuple[str, ...], frozenset[str]] = {}
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         """A chunk this checker has read evidence from (for turning corpus evidence into a source)."""
@@ -330,6 +331,12 @@ class SentenceChecker:
         pages make up at least half of the source chunks about any product. A draft sentence that
         names no product ("Its batteries last up to 18 months") speaks of it, so a value another
         product's page states for itself does not support the sentence."""
+        key = tuple(c.id for c in chunks)
+        if key not in self._run_products:
+            self._run_products[key] = self._count_run_product(chunks)
+        return self._run_products[key]
+
+    def _count_run_product(self, chunks: Sequence[Chunk]) -> frozenset[str]:
         counts: dict[str, int] = {}
         about_any = 0
         for chunk in chunks:
