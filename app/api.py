@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from app.audit import AuditLog
 from app.auth import KeyStore
-from app.editor import editor_router
+from app.editor import DeskError, desk_error_page, editor_router
 from app.idempotency import IdempotencyMiddleware
 from app.limits import sanitise_errors
 from app.published import published_router
@@ -94,6 +94,7 @@ def create_app(
     app = FastAPI(title="copydesk", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_body_bytes)
     app.state.keys, app.state.audit, app.state.secure_cookies = keys, log, settings.secure_cookies
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DeskError, desk_error_page)  # desk refusals as pages in the UI language
     # Inside the security gate (added after it, so it runs later): keys are scoped by the identity.
     app.add_middleware(IdempotencyMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(

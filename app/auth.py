@@ -92,6 +92,7 @@ RULES: tuple[Rule, ...] = (
     _rule("GET", r"^/healthz$", PUBLIC),
     _rule("GET POST", r"^/login$", PUBLIC),  # the login form checks the key itself (and CSRF)
     _rule("POST", r"^/logout$", PUBLIC),
+    _rule("GET", r"^/editor/static/desk\.(css|js)$", PUBLIC),  # the sign-in page wears the desk's stylesheet
     _rule("GET", r"^/(openapi\.json|docs|docs/oauth2-redirect|redoc)$", READ),
     # runs and campaigns: ops launch, editors decide, everyone reads
     _rule("GET", r"^/v1/runs(/.*)?$", READ),

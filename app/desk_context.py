@@ -8,6 +8,7 @@ defaults while no middleware runs (a single-user local install). Decisions recor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,13 +43,14 @@ def csrf_token_of(request: Request) -> str:
     return str(getattr(request.state, "csrf_token", "") or "")
 
 
-def ui_language_of(request: Request) -> str:
+def ui_language_from(cookies: Mapping[str, str], accept_language: str | None) -> str:
     """The editor's pick (cookie), else the browser's preference, else English."""
-    return (
-        normalise_language(request.cookies.get(UI_COOKIE))
-        or from_accept_language(request.headers.get("accept-language"))
-        or DEFAULT_UI_LANGUAGE
-    )
+    return normalise_language(cookies.get(UI_COOKIE)) or from_accept_language(accept_language) or DEFAULT_UI_LANGUAGE
+
+
+def ui_language_of(request: Request) -> str:
+    """:func:`ui_language_from` for one request (the sign-in page reads the same two headers)."""
+    return ui_language_from(request.cookies, request.headers.get("accept-language"))
 
 
 def safe_next(target: str | None, fallback: str = "/editor") -> str:

@@ -473,6 +473,27 @@ def _passage(text: str, span: Sequence[int] | None) -> Passage:
     return Passage(text[:a], text[a:b], text[b:])
 
 
+def evidence_passage(evidence: Mapping[str, Any], source: Mapping[str, Any] | None) -> Passage:
+    """The run's source passage around a piece of evidence, the evidence highlighted in it.
+
+    The sentence-level check stores the evidence sentence as ``text`` and its offsets in
+    the *chunk* as ``span``; claim verdicts (:func:`derive_sentences`) store the whole
+    passage with the span inside it. Either way the highlighted piece is found again in
+    the source the run drafted from (a source may join several chunks, so offsets alone
+    would not do); evidence from outside the run's sources shows on its own.
+    """
+    text = str(evidence.get("text") or "")
+    span = evidence.get("span")
+    piece = text
+    if span and len(span) == 2 and 0 <= int(span[0]) < int(span[1]) <= len(text):
+        piece = text[int(span[0]) : int(span[1])]
+    full = str((source or {}).get("text") or "")
+    where = locate(full, piece) if full and piece.strip() else None
+    if where is not None:
+        return _passage(full, where)
+    return Passage("", piece, "") if piece.strip() else Passage(text, "", "")
+
+
 def _link_problem(raw: str, sentences: Sequence[SentenceView], guards: Sequence[Mapping[str, Any]]) -> Problem:
     """Tie one of the run's blocking problems (plain text) to the sentence it is about."""
     folded = fold_text(raw)
@@ -539,7 +560,7 @@ def build_desk(review: Mapping[str, Any], lookup: ChunkLookup = no_lookup) -> De
                 version=ev.get("version"),
                 valid_from=_iso(ev.get("valid_from")),
                 valid_until=_iso(ev.get("valid_until")),
-                passage=_passage(str(ev.get("text") or ""), ev.get("span")),
+                passage=evidence_passage(ev, source),
                 label=label,
                 number=numbers.get(label) if label else None,
             )
@@ -631,6 +652,7 @@ class QueueRow:
     blocking: int | None
     created_at: str
     age_s: float
+    brief: str = ""
 
 
 def age_seconds(created_at: str, now: datetime | None = None) -> float:
@@ -670,6 +692,7 @@ def queue_row(record: Any, state: Mapping[str, Any] | None, review: Mapping[str,
         blocking=blocking,
         created_at=record.created_at,
         age_s=age_seconds(record.created_at),
+        brief=str(getattr(record, "brief_preview", "") or "")[:80],
     )
 
 

@@ -81,6 +81,35 @@ def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
+class DeskError(HTTPException):
+    """A refusal on a desk page: scripts get ``{"detail": ...}`` like from any route, a browser an
+    error page in the UI language (:func:`desk_error_page`) with the catalogue message ``key``."""
+
+    def __init__(self, status_code: int, detail: str, key: str, **values: Any) -> None:
+        super().__init__(status_code, detail)
+        self.key = key
+        self.values = values
+
+
+async def desk_error_page(request: Request, exc: Exception) -> Response:
+    """The app's handler for :class:`DeskError`."""
+    assert isinstance(exc, DeskError)
+    if wants_json(request) or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+    context = page_context(request)
+    values = {k: context["label"]("status", v) if k == "status" else v for k, v in exc.values.items()}
+    run_id = str(exc.values.get("run") or "")
+    known = exc.status_code != 404 and bool(_RUN_ID.match(run_id))
+    return render(
+        request,
+        "error.html",
+        status_code=exc.status_code,
+        message=context["t"](exc.key, **values),
+        run_id=run_id if known else "",
+        current_path=f"/editor/runs/{run_id}" if known else "/editor",  # the language switch lands on a page
+    )
+
+
 def chunk_lookup(runner: DraftRunner) -> Any:
     """Document metadata (title, version, validity) of chunks from the store; nothing on a store error."""
 
@@ -112,11 +141,11 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
 
     def load(run_id: str) -> RunView:
         if not _RUN_ID.match(run_id):
-            raise HTTPException(404, f"unknown run {run_id!r}")
+            raise DeskError(404, f"unknown run {run_id!r}", "error.not_found", run=run_id[:80])
         try:
             view: RunView = current()[0].get(run_id)
         except RunNotFoundError as exc:
-            raise HTTPException(404, str(exc)) from exc
+            raise DeskError(404, str(exc), "error.not_found", run=run_id) from exc
         return view
 
     def waiting() -> list[str]:
@@ -132,12 +161,13 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
         """Record the decision (durable) and queue it; returns the waiting order *before* it, which
         "next draft" is counted in (the decided run leaves the queue at once)."""
         order = waiting()
-        view = load(run_id)
+        load(run_id)  # 404 for an unknown run
         run_, work = current()
         try:  # durable before the redirect; the runner checks the review precondition once
             run_.submit_decision(run_id, {**decision, "editor": identity_of(request).name})
         except RunConflictError as exc:
-            raise HTTPException(409, f"{exc} (status: {view.status})") from exc
+            status = load(run_id).status
+            raise DeskError(409, f"{exc} (status: {status})", "error.conflict", run=run_id, status=status) from exc
         work.submit(run_id)
         return order
 
@@ -218,6 +248,7 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
             "desk": desk,
             "diff": diff,
             "draft_lang": (review or {}).get("language") or state.get("language") or "en",
+            "brief": str(state.get("brief") or (record.brief_preview if record else "") or ""),
             "channel": state.get("channel") or (record.channel if record else ""),
             "campaign": state.get("campaign_id") or (record.campaign_id if record else None),
             "revision": int(state.get("revision", 0) or 0),
@@ -264,7 +295,7 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
         try:
             text = form_text({"feedback": feedback}, "feedback", MAX_FEEDBACK_CHARS).strip()
         except InputError as exc:
-            raise HTTPException(422, str(exc)) from exc
+            raise DeskError(422, str(exc), "edit.too_long", limit=MAX_FEEDBACK_CHARS) from exc
         if not text:
             load(run_id)
             return RedirectResponse(f"/editor/runs/{run_id}?notice=need_feedback", status_code=303)
@@ -275,7 +306,8 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
     def confirm_reject(request: Request, run_id: str) -> HTMLResponse:
         view = load(run_id)
         if view.status != "awaiting_review":
-            raise HTTPException(409, f"run {run_id} is not waiting for an editor (status: {view.status})")
+            detail = f"run {run_id} is not waiting for an editor (status: {view.status})"
+            raise DeskError(409, detail, "error.conflict", run=run_id, status=view.status)
         return render(request, "confirm.html", run=view, draft_lang=view.state.get("language") or "en")
 
     @router.post("/runs/{run_id}/reject-final", response_model=None)
@@ -298,13 +330,13 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
             draft = draft_from_form(old, edit_form_fields(form), explicit)
             draft = EditedDraft.model_validate(draft).model_dump()
         except (InputError, ValidationError) as exc:
-            raise HTTPException(422, f"malformed edit form: {exc}") from exc
+            raise DeskError(422, f"malformed edit form: {exc}", "edit.malformed") from exc
         except EditError as exc:
             t = page_context(request)["t"]
             message = t(exc.key, **exc.values)
             if wants_json(request):
                 return JSONResponse({"status": "invalid", "message": message}, status_code=422)
-            raise HTTPException(422, message) from exc
+            raise DeskError(422, message, exc.key, **exc.values) from exc
         decide(request, run_id, {"action": "edit", "draft": draft})
         if wants_json(request):
             return JSONResponse({"status": "running", "poll": f"/editor/runs/{run_id}/status.json"}, status_code=202)
@@ -317,7 +349,7 @@ def editor_router(runner: Any, worker: Any) -> APIRouter:
         try:  # the retry precondition lives in the runner
             run_.request_retry(run_id)
         except RunConflictError as exc:
-            raise HTTPException(409, str(exc)) from exc
+            raise DeskError(409, str(exc), "error.retry", run=run_id, status=load(run_id).status) from exc
         work.submit(run_id)
         return RedirectResponse(f"/editor/runs/{run_id}?notice=retry&run={run_id}", status_code=303)
 

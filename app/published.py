@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.editor import render
+from app.editor import DeskError, render
 from app.runner import DraftRunner, RunNotFoundError, RunView
 from tools.render import citation_numbers, source_caption
 
@@ -61,12 +61,12 @@ def published_router(runner: Any) -> APIRouter:
 
     def load(run_id: str) -> tuple[DraftRunner, RunView]:
         if not _RUN_ID.match(run_id):
-            raise HTTPException(404, f"unknown run {run_id!r}")
+            raise DeskError(404, f"unknown run {run_id!r}", "error.not_found", run=run_id[:80])
         current: DraftRunner = runner()
         try:
             return current, current.get(run_id)
         except RunNotFoundError as exc:
-            raise HTTPException(404, str(exc)) from exc
+            raise DeskError(404, str(exc), "error.not_found", run=run_id) from exc
 
     @router.get("/{run_id}", response_class=HTMLResponse)
     def preview(request: Request, run_id: str) -> HTMLResponse:

@@ -41,6 +41,7 @@ from app.auth import (
     is_loopback,
     required_roles,
 )
+from app.desk_context import ui_language_from
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
@@ -181,7 +182,9 @@ class SecurityMiddleware:
         if verdict == 401:
             www = [(b"www-authenticate", b'Bearer realm="copydesk"'), *extra_headers]
             if method == "GET" and "text/html" in headers.get("accept", ""):
-                await self._send_login(send, form_token, path, www)
+                query = scope.get("query_string", b"").decode("latin-1")
+                language = ui_language_from(cookies, headers.get("accept-language"))
+                await self._send_login(send, form_token, path + (f"?{query}" if query else ""), language, www)
                 return
             await respond_json(
                 send, 401, credential_error or "authentication required: send Authorization: Bearer KEY", www
@@ -218,11 +221,14 @@ class SecurityMiddleware:
     def _secure(self, scope: Scope) -> bool:
         return self.secure_cookies or scope.get("scheme") == "https"
 
-    async def _send_login(self, send: Send, token: str, path: str, headers: list[tuple[bytes, bytes]]) -> None:
-        from app.routers.session import render_login
+    async def _send_login(
+        self, send: Send, token: str, path: str, language: str, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        from app.routers.session import LOGIN_CSP, render_login
 
-        body = render_login(token, next_path=path, error="Sign in with your API key to continue.")
-        await _respond(send, 401, body.encode("utf-8"), b"text/html; charset=utf-8", headers)
+        body = render_login(token, next_path=path, error="login.required", language=language)
+        csp = (b"content-security-policy", LOGIN_CSP.encode("ascii"))
+        await _respond(send, 401, body.encode("utf-8"), b"text/html; charset=utf-8", [*headers, csp])
 
     @staticmethod
     def _needs_csrf(headers: Headers, identity: Identity | None) -> bool:

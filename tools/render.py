@@ -87,15 +87,19 @@ def _cite(text: str, numbers: dict[str, int]) -> Markup:
     return Markup(_CITATION.sub(replace, escaped))
 
 
+_HEADING_PATH = re.compile(r"\s+>\s+")
+
+
 def source_caption(title: str, heading: str = "") -> str:
     """How a source is named to readers: "title – heading", without parts that repeat.
 
     A heading path usually starts with the page's H1, which is the title again
     ("Thermo 200 – Thermostat > Thermo 200 – Thermostat > Overview"); readers need each part once.
     Parts are compared in copydesk's matching form, and a part contained in an earlier one is dropped.
+    Only " > " separates parts: a replaced name inside a heading ("… save with <PERSON_2>?") stays whole.
     """
     parts: list[str] = []
-    for piece in [title, *heading.split(">")]:
+    for piece in [title, *_HEADING_PATH.split(heading)]:
         piece = piece.strip()
         key = fold_text(piece)
         if not piece or any(key == fold_text(p) or key in fold_text(p) for p in parts):

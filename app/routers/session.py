@@ -15,6 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.auth import SESSION_COOKIE
+from app.desk_context import ui_language_of
+from app.desk_i18n import translator
 from app.routers.deps import KeysDep
 from app.security import cookie_header
 
@@ -24,6 +26,11 @@ _ENV = Environment(
 )
 MAX_KEY_CHARS = 200
 MAX_NEXT_CHARS = 500
+KEY_COMMAND = "copydesk keys create --role editor --name YOUR-NAME"
+# The desk's policy (app.editor.CSP) minus what the sign-in form never needs.
+LOGIN_CSP = (
+    "default-src 'none'; style-src 'self'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def safe_next(path: str | None) -> str:
@@ -35,8 +42,21 @@ def safe_next(path: str | None) -> str:
     return path
 
 
-def render_login(csrf_token: str, next_path: str = "/editor", error: str = "") -> str:
-    return _ENV.get_template("login.html").render(csrf_token=csrf_token, next_path=safe_next(next_path), error=error)
+def render_login(csrf_token: str, next_path: str = "/editor", error: str = "", language: str = "en") -> str:
+    """The sign-in form in the UI language; ``error`` is a catalogue key (``login.invalid``)."""
+    t = translator(language)
+    return _ENV.get_template("login.html").render(
+        csrf_token=csrf_token,
+        next_path=safe_next(next_path),
+        error=t(error) if error else "",
+        t=t,
+        ui_lang=language,
+        command=KEY_COMMAND,
+    )
+
+
+def login_page(body: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status_code, headers={"Content-Security-Policy": LOGIN_CSP})
 
 
 def build_router() -> APIRouter:
@@ -44,7 +64,7 @@ def build_router() -> APIRouter:
 
     @router.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/editor") -> HTMLResponse:
-        return HTMLResponse(render_login(request.state.csrf_token, next))
+        return login_page(render_login(request.state.csrf_token, next, language=ui_language_of(request)))
 
     @router.post("/login")
     def login(
@@ -55,8 +75,8 @@ def build_router() -> APIRouter:
     ) -> Response:
         record = keys.verify(key.strip())
         if record is None:
-            body = render_login(request.state.csrf_token, next, "That key is not valid (or was revoked).")
-            return HTMLResponse(body, status_code=401)
+            body = render_login(request.state.csrf_token, next, "login.invalid", ui_language_of(request))
+            return login_page(body, status_code=401)
         token = keys.open_session(record)
         response = RedirectResponse(safe_next(next), status_code=303)
         secure = request.url.scheme == "https" or bool(getattr(request.app.state, "secure_cookies", False))

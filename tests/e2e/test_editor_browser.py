@@ -159,6 +159,7 @@ def review_pass(page: Any, base: str, runs: dict[str, str], lang: str) -> None:
     page.wait_for_url(f"**/editor/runs/{first}")
     assert page.locator("#blocking").is_visible(), "the wrong price must be listed as blocking"
     assert page.locator("#blocking li").count() == 2
+    assert ("Banned term" if lang == "en" else "Verbotener Begriff") in page.locator("#blocking").inner_text()
     assert page.locator("#draft mark.m-guard-block").inner_text() == "guaranteed"
     assert page.locator("#draft mark.m-pii").inner_text() == "<PERSON_1>"  # replaced, never in clear
     assert "Anna" not in page.locator("#draft").inner_text()
@@ -216,8 +217,11 @@ def test_editor_desk_in_english_and_german(
         page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith((base, "data:", "about:")) else None)
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
+        refused: list[str] = []  # every answer after sign-in is a page, none an error (no favicon 403 either)
+        page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         login(page, base, runs["_key"])
         assert "Signed in as" in page.locator("#signed-in").inner_text()
+        refused.clear()  # the sign-in page itself is a deliberate 401
 
         review_pass(page, base, runs, "en")
         assert page.locator("html").get_attribute("lang") == "en"
@@ -235,6 +239,14 @@ def test_editor_desk_in_english_and_german(
         page.set_viewport_size(LAPTOP_13)  # the German pass on a 13" laptop's viewport
         review_pass(page, base, runs, "de")
         assert page.locator("html").get_attribute("lang") == "de"
+        assert refused == [], refused
+
+        page.click("#logout")  # the sign-in page speaks the language the editor picked
+        page.wait_for_selector("#login-form")
+        assert page.locator("html").get_attribute("lang") == "de"
+        assert page.locator("#login").inner_text() == "Anmelden"
+        check_accessibility(page, "sign-in (de)")
+        shoot(page, "login-de")
         assert foreign == [], f"requests left the app: {foreign}"
         assert errors == [], errors
         browser.close()

@@ -27,6 +27,7 @@ EXPECTED: list[tuple[str, str, set[str]]] = [  # (methods, path regex, roles bes
     ("GET", r"^/healthz$", PUBLIC),
     ("GET POST", r"^/login$", PUBLIC),
     ("POST", r"^/logout$", PUBLIC),
+    ("GET", r"^/editor/static/desk\.(css|js)$", PUBLIC),
     ("GET", r"^/(openapi\.json|docs|docs/oauth2-redirect|redoc)$", READ),
     ("GET", r"^/v1/(runs|campaigns|documents|stats)(/.*)?$", READ),
     ("POST", r"^/v1/(runs|campaigns)$", {"ops"}),

@@ -13,7 +13,6 @@ from app.desk_i18n import CATALOGUE, from_accept_language, translator
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "app" / "templates").glob("*.html"))
-DESK_TEMPLATES = [p for p in TEMPLATES if p.name != "login.html"]  # login.html belongs to issue 10
 KEY_CALL = re.compile(r"""\bt\(\s*["']([a-z_.]+)["']""")
 PREFIX_CALL = re.compile(r"""\b(?:t\(\s*["']|label\(\s*["'])([a-z_]+)\.?["']\s*~""")
 
@@ -63,7 +62,7 @@ def visible_literals(template: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", DESK_TEMPLATES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_templates_carry_no_text_of_their_own(path: Path) -> None:
     assert visible_literals(path.read_text(encoding="utf-8")) == []
 

@@ -324,5 +324,30 @@ def test_sources_are_named_once() -> None:
     assert source_caption("Acme Kettle K1", "Acme Kettle K1 > Technical data") == "Acme Kettle K1 – Technical data"
     assert source_caption("FAQ", "") == "FAQ"
     assert source_caption("", "Setup > Setup > Wi-Fi") == "Setup – Wi-Fi"
+    assert source_caption("FAQ", "FAQ > What does <PERSON_2> offer?") == "FAQ – What does <PERSON_2> offer?"
     desk = build_desk(claim_review(), lookup)
     assert [s.caption for s in desk.sources] == ["Acme Kettle K1 – Technical data", "Acme Kettle K1 – Price"]
+
+
+def test_sentence_check_evidence_is_highlighted_inside_the_run_source() -> None:
+    """The checker stores the evidence sentence and its offsets in the chunk: the panel shows the whole passage."""
+    review = contract_review()
+    review["sentences"][0]["evidence"] = {
+        "chunk_id": "kettle::000",
+        "title": "Acme Kettle K1",
+        "text": "The Acme Kettle K1 costs 49.90 EUR.",
+        "span": [12, 47],  # offsets in the chunk, beyond the sentence's own length
+    }
+    review["sentences"][1]["evidence"] = {
+        "chunk_id": "elsewhere::003",
+        "text": "A toaster has two slots.",
+        "span": [90, 114],
+    }
+    first, second = build_desk(review, lookup).sentences
+    assert first.evidence is not None and second.evidence is not None
+    passage = first.evidence.passage
+    assert passage.before == "Price list.\n" and passage.after == ""
+    assert passage.highlight == "The Acme Kettle K1 costs 49.90 EUR."
+    assert first.evidence.label == "S2" and first.evidence.number is not None
+    # not one of the run's sources (the closest passage from the corpus): the sentence alone, highlighted
+    assert (second.evidence.passage.before, second.evidence.passage.highlight) == ("", "A toaster has two slots.")

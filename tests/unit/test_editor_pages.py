@@ -109,9 +109,11 @@ def test_draft_view_marks_sentences_and_shows_the_passage(client: Client) -> Non
     assert f'<a href="#{sid}" class="problem-link" data-sentence="{sid}"' in html  # blocking problem links to it
     detail = html[html.index(f'id="detail-{sid}"') :]
     detail = detail[: detail.index("</section>")]
-    assert '<mark class="span">The Acme Kettle K1 costs 49.90 EUR.</mark>' in detail
+    assert '<mark class="span span-contradicted">The Acme Kettle K1 costs 49.90 EUR.</mark>' in detail
     assert 'class="doc-version">2<' in detail and "Acme Kettle K1" in detail
     assert 'aria-label="Source 1">1</a></sup>' in html and 'id="source-S1"' in html
+    assert "cite as [S1]" in html  # how to cite the source while editing in place
+    assert re.search(r'id="brief"><span class="k">Brief</span> <span lang="en">Acme Kettle K1 &lt;script&gt;', html)
     assert 'id="edit-body-0" name="body_0"' in html and "[S1]" in html  # the editable text keeps its citations
     assert '<html lang="en">' in html and '<article class="page" lang="en"' in html
     assert re.search(r'name="csrf_token" value="[^"]+"', html) and "Signed in as local" in html
@@ -211,6 +213,7 @@ def test_a_failed_run_shows_its_reason_and_retries(tmp_path: Path) -> None:
         page = http.get(f"/editor/runs/{run_id}").text
         assert 'id="failure"' in page and "model answered no JSON" in page
         assert f'action="/editor/runs/{run_id}/retry"' in page
+        assert "No draft yet: Acme Kettle K1 price</a>" in http.get("/editor?status=failed").text  # its brief names it
         retried = http.post(f"/editor/runs/{run_id}/retry", follow_redirects=False)
         assert retried.status_code == 303
         settle(http)
@@ -283,3 +286,51 @@ def test_the_diff_is_against_the_latest_model_draft(tmp_path: Path) -> None:
         assert "<ins" in diff and "at a glance</ins>" in diff
         assert "Second take" not in diff  # the revision is the model's, not the editor's
     harness.close()
+
+
+def test_sign_in_page_speaks_the_ui_language_and_wears_the_desk_stylesheet(tmp_path: Path) -> None:
+    for http, _ in make_client(tmp_path, [draft_with("39.90")]):
+        run_id = start_run(http)
+        keys_of(http.app).create("eva", ["editor"])  # type: ignore[arg-type]
+        browser = DeskClient(http.app, base_url="http://127.0.0.1", client=REMOTE)
+        german = {"accept": "text/html", "accept-language": "de-DE,de;q=0.9"}
+        page = browser.get(f"/editor/runs/{run_id}?notice=edit", headers=german)
+        assert page.status_code == 401 and '<html lang="de">' in page.text
+        assert "Melden Sie sich mit Ihrem API-Schlüssel an" in page.text and "API key" not in page.text
+        assert f'name="next" value="/editor/runs/{run_id}?notice=edit"' in page.text  # back where the editor was
+        assert 'href="/editor/static/desk.css"' in page.text and "<style" not in page.text
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+        assert browser.get("/editor/static/desk.css").status_code == 200  # public: the form needs it
+        assert browser.get("/editor/static/nope.css").status_code == 401
+        english = browser.get("/login")
+        assert '<html lang="en">' in english.text and "Sign in to the editor" in english.text
+        token = csrf_from(browser, "/login")
+        form = {"key": "cdk_wrong", "csrf_token": token}
+        wrong = browser.post("/login", data=form, headers={"accept-language": "de"})
+        assert wrong.status_code == 401 and "Dieser Schlüssel ist ungültig" in wrong.text
+
+
+def test_refusals_are_pages_for_a_browser_and_json_for_scripts(client: Client) -> None:
+    http, _ = client
+    run_id = start_run(http)
+    browser = {"accept": "text/html,application/xhtml+xml"}
+    missing = http.get("/editor/runs/nope", headers=browser)
+    assert missing.status_code == 404 and "There is no run nope." in missing.text
+    assert 'id="error-queue"' in missing.text and 'id="error-run"' not in missing.text
+    assert "default-src 'self'" in missing.headers["content-security-policy"]
+    assert http.get("/editor/runs/nope").json()["detail"].startswith("unknown run")  # scripts: JSON as before
+    assert http.get("/published/nope", headers=browser).status_code == 404
+    http.post(f"/editor/runs/{run_id}/reject-final", data={"confirm": "yes"})
+    settle(http)
+    late = http.post(
+        f"/editor/runs/{run_id}/reject-final",
+        data={"confirm": "yes"},
+        headers={**browser, "accept-language": "de"},
+        follow_redirects=False,
+    )
+    assert late.status_code == 409 and f"Lauf {run_id} wartet nicht auf die Redaktion (Status: Abgelehnt)" in late.text
+    assert f'href="/editor/runs/{run_id}" class="button" id="error-run"' in late.text
+    assert f'name="next" value="/editor/runs/{run_id}"' in late.text  # the language switch lands on a page
+    retry = http.post(f"/editor/runs/{run_id}/retry", headers=browser, follow_redirects=False)
+    assert retry.status_code == 409 and "cannot be retried now (status: Rejected)" in retry.text
+    assert http.post(f"/editor/runs/{run_id}/retry").json()["detail"]
