@@ -91,6 +91,11 @@ PLANTED = [
     ("en", "multi_product_sentence", "The Thermo 200 comes with a 24-month manufacturer's warranty."),
     ("en", "archived", "Without batteries the Thermo 200 weighs 170 g."),
     ("de", "draft_only", "Das Thermo 300 kostet 79,90 €."),
+    # A battery life that is the warranty's figure; a proportion stated in words.
+    ("en", "battery_life_runs", "It runs for up to 36 months on two AA batteries."),
+    ("de", "battery_life_runs", "Es läuft mit zwei AA-Batterien bis zu 36 Monate."),
+    ("de", "proportion_word", "Ihre Stromrechnung halbiert sich damit ebenfalls."),
+    ("en", "proportion_word", "Your electricity bill is halved as well."),
     # A menu path only the German warranty terms give ("Hilfe > Garantiefall").
     ("en", "menu_path", "Report a warranty claim in the Lumora Home app under Help > Warranty claim."),
 ]

@@ -80,9 +80,9 @@ QUANTITY_ATTRIBUTES: dict[str, tuple[frozenset[str], tuple[tuple[str, ...], ...]
     "battery life": (
         frozenset({"months", "days", "seconds"}),
         (
-            ("batter", "life"), ("batter", "last"), ("batter", "runtime"), ("batter", "runs"), ("batterielaufzeit",),
-            ("akkulaufzeit",), ("batterie", "hält"), ("batterie", "laufzeit"), ("akku", "hält"),
-            ("akku", "laufzeit"),
+            ("batter", "life"), ("batter", "last"), ("batter", "runtime"), ("batter", "runs"),
+            ("batterie", "läuft"), ("akku", "läuft"), ("batterielaufzeit",), ("akkulaufzeit",),
+            ("batterie", "hält"), ("batterie", "laufzeit"), ("akku", "hält"), ("akku", "laufzeit"),
         ),
     ),
     # How long the company keeps parts and updates: a company promise, never the warranty.
@@ -129,3 +129,13 @@ EQUIVALENT_PHRASES: dict[str, tuple[tuple[str, str], ...]] = {
         (r"ende des verkaufs", "verkaufsende"),
     ),
 }
+
+
+# Words that state a proportion without a digit ("halves your bill", "verdoppelt die Reichweite"):
+# a sentence with one makes a checkable claim, never pure tone.
+PROPORTION_WORDS: frozenset[str] = _words(
+    """
+    halve halves halved halving double doubles doubled doubling triple triples tripled quadruple
+    halbiert halbieren halbiere verdoppelt verdoppeln verdopple verdreifacht verdreifachen vervierfacht
+    """
+)

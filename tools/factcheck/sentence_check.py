@@ -38,7 +38,7 @@ from tools.factcheck.claimtypes import SpecialClaim, no_claim_reason, special_cl
 from tools.factcheck.entailment import _fuzzy_coverage
 from tools.factcheck.equivalence import overstatements, resolve_approximations
 from tools.factcheck.evidence import EvidenceCandidate, _chunk_subjects, candidates_from_chunks
-from tools.factcheck.lexicon import ATTRIBUTE_VALUES, EQUIVALENT_PHRASES
+from tools.factcheck.lexicon import ATTRIBUTE_VALUES, EQUIVALENT_PHRASES, PROPORTION_WORDS
 from tools.factcheck.names import find_names, normalise_name
 from tools.factcheck.quantities import Quantity, find_quantities, outside
 from tools.factcheck.rules import ContradictionRules, Finding, check_attributes, check_names, check_quantities
@@ -320,7 +320,7 @@ class SentenceChecker:
         names = find_names(text, self.rules.known_products)
         quantities = outside(find_quantities(text, language), [(n.start, n.end) for n in names])
         words = set(tokens(text))
-        attributes = any(words & values for values in ATTRIBUTE_VALUES.values())
+        attributes = any(words & values for values in ATTRIBUTE_VALUES.values()) or bool(words & PROPORTION_WORDS)
         specials = special_claims(text)
         folded = fold_text(text)
         about = bool(names) or any(fold_text(s) in folded for s in self.subjects)
