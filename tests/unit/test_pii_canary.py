@@ -2,7 +2,8 @@
 
 A real run (real store, Presidio, fact-checker, guards, SQLite checkpoints; scripted model)
 drafts from a source that quotes a customer with name, e-mail, phone, IBAN and street
-address, and the brief names a person who also appears in a document title. Afterwards
+address (her name also in the source's title and heading, which the fact-check's evidence
+quotes), and the brief names a person who also appears in a document title. Afterwards
 the raw bytes of the checkpoint database *and its WAL*, the run registry, every API
 response, every published file and the captured logs are searched for the canaries.
 Then ``copydesk erase`` removes a planted subject from every store.
@@ -28,7 +29,7 @@ from tools.ingest.pipeline import IngestPipeline
 
 CANARY_SOURCE = """---
 id: kettle-k1-reviews-en
-title: Acme Kettle K1 customer voices
+title: Acme Kettle K1 customer voices collected by Margaret Thompson
 language: en
 approval_status: approved
 doc_type: faq
@@ -36,7 +37,7 @@ product_ids: [ACME-K1]
 ---
 # Acme Kettle K1 customer voices
 
-## Price
+## Price quoted by Margaret Thompson
 The Acme Kettle K1 costs 49.90 EUR, says Margaret Thompson from Leeds, reachable at
 margaret.thompson@example.org or +44 20 7946 0958, paying from IBAN GB82 WEST 1234 5698 7654 32,
 living at 221B Baker Street, London NW1 6XE.
