@@ -65,7 +65,11 @@ def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, 
         # check and PII scrub as every source the model sees (select_sources), title and headings too.
         return [
             c.model_copy(
-                update={"text": scrub(c.text), "title": scrub(c.title), "heading_path": [scrub(h) for h in c.heading_path]}
+                update={
+                    "text": scrub(c.text),
+                    "title": scrub(c.title),
+                    "heading_path": [scrub(h) for h in c.heading_path],
+                }
             )
             for c in found
             if c.document_id not in quarantined
