@@ -1,7 +1,7 @@
 """``copydesk erase``: remove a data subject from every store (DSGVO Art. 17), or expired run checkpoints.
 
 ``copydesk erase --subject "Jane Doe"`` (or an e-mail address) searches the checkpoint
-database, the run registry, published files, the index, the embedding cache, the
+database, the run registry, published files, the index, the document library, the embedding cache, the
 public-terms and guideline files and the logs, removes what mentions the person and
 prints each removal. ``--dry-run`` only reports. ``copydesk erase --expired`` deletes the
 checkpoints of finished runs older than ``COPYDESK_CHECKPOINT_RETENTION_DAYS``.

@@ -26,6 +26,7 @@ from app.settings import Settings
 from tests.fakes import ScriptedLLM
 from tests.unit.graph_support import QUERY_PLAN, GraphHarness, label_of
 from tools.ingest.pipeline import IngestPipeline
+from tools.library import DocumentLibrary
 
 CANARY_SOURCE = """---
 id: kettle-k1-reviews-en
@@ -101,7 +102,13 @@ def harness(tmp_path: Path) -> Iterator[GraphHarness]:
     corpus.mkdir()
     (corpus / "reviews.md").write_text(CANARY_SOURCE, encoding="utf-8")
     (corpus / "priya.md").write_text(TITLED_PERSON, encoding="utf-8")
-    report = IngestPipeline(harness.services.store, harness.services.embedder).ingest(corpus)
+    library = DocumentLibrary(tmp_path / "library.sqlite")  # like `copydesk ingest`: records and history too
+    try:
+        report = IngestPipeline(harness.services.store, harness.services.embedder, library=library).ingest(
+            corpus, actor="Priya Raghunathan"
+        )
+    finally:
+        library.close()
     assert report.documents_ingested == 2, report.skipped
     yield harness
     harness.close()
@@ -190,10 +197,24 @@ def test_erase_removes_a_planted_subject_everywhere(harness: GraphHarness, tmp_p
     finally:
         reopened.close()
     assert "Priya" not in (logs / "llm-server.log").read_text(encoding="utf-8")
-    for name in ("checkpoints.sqlite", "checkpoints.sqlite-wal", "runs.sqlite", "index/store.sqlite"):
+    library = DocumentLibrary(tmp_path / "library.sqlite")
+    try:
+        assert library.get("call-notes-0042") is None and library.get("kettle-k1-reviews-en") is not None
+        assert all("Priya" not in e.actor for e in library.events()), "the history still names the subject"
+    finally:
+        library.close()
+    for name in (
+        "checkpoints.sqlite",
+        "checkpoints.sqlite-wal",
+        "runs.sqlite",
+        "index/store.sqlite",
+        "library.sqlite",
+        "library.sqlite-wal",
+        "cache/vectors.sqlite",
+    ):
         path = tmp_path / name
-        if path.exists():
-            assert b"Raghunathan" not in path.read_bytes(), f"{name} still holds the subject"
+        if path.exists():  # case-insensitive: the keyword index keeps lower-cased terms
+            assert b"raghunathan" not in path.read_bytes().lower(), f"{name} still holds the subject"
     again = erase_subject(settings, saver, runner.registry, "Priya Raghunathan")
     assert again.runs == [] and again.documents == []
 
