@@ -244,6 +244,29 @@ def _erase_files(settings: Settings, subject: str, report: ErasureReport) -> Non
                 path.write_text("".join(kept_lines), encoding="utf-8")
 
 
+def _report_audit(settings: Settings, subject: str, report: ErasureReport) -> None:
+    """Say how many audit entries name the subject: the audit log is append-only and hash-chained, so
+    it is kept (briefs and feedback in it were scrubbed before they were written; an actor is an editor)."""
+    from app.audit import AuditLog
+
+    if settings.checkpoint_url is None and not (settings.data_dir / "audit.sqlite").exists():
+        return
+    log = AuditLog.from_settings(settings)
+    try:
+        named = sum(
+            1
+            for row in log._rows()
+            if mentions(str(row[2]), subject) or mentions(AuditLog._entry(row).details, subject)
+        )
+    finally:
+        log.close()
+    if named:
+        report.removed.append(
+            f"kept: {named} audit log entr{'y' if named == 1 else 'ies'} naming the subject "
+            "(the audit log is append-only and hash-chained; it records who decided what)"
+        )
+
+
 def erase_subject(
     settings: Settings, saver: BaseCheckpointSaver[str], registry: RunRegistry, subject: str, *, dry_run: bool = False
 ) -> ErasureReport:
@@ -267,6 +290,7 @@ def erase_subject(
     _erase_index(settings, subject, report)
     _erase_library(settings, subject, report)
     _erase_files(settings, subject, report)
+    _report_audit(settings, subject, report)
     if not dry_run and settings.checkpoint_url is None:
         compact_sqlite(settings.sqlite_checkpoint_path)
         compact_sqlite(settings.runs_db_path)

@@ -12,6 +12,7 @@ Then ``copydesk erase`` removes a planted subject from every store.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
+from app.audit import AuditLog
 from app.privacy import erase_subject, purge_expired
 from app.runner import DraftRunner
 from app.settings import Settings
@@ -175,6 +177,9 @@ def test_erase_removes_a_planted_subject_everywhere(harness: GraphHarness, tmp_p
     logs.mkdir()
     (logs / "llm-server.log").write_text("start\nprompt for Priya Raghunathan\nstop\n", encoding="utf-8")
     settings = Settings(data_dir=tmp_path, _env_file=None)
+    audit = AuditLog.from_settings(settings)
+    audit.append("documents.ingested", actor="Priya Raghunathan", details={"path": "canary"})
+    audit.close()
     saver = runner.graph.checkpointer
     report = erase_subject(settings, saver, runner.registry, "Priya Raghunathan", dry_run=True)
     assert report.runs == [mentioning.run_id] and report.documents == ["call-notes-0042"]
@@ -185,6 +190,7 @@ def test_erase_removes_a_planted_subject_everywhere(harness: GraphHarness, tmp_p
     # nothing of the run holds the name in clear: it is found through the run's salted pseudonym hashes
     assert f"run {mentioning.run_id}: checkpoints and run record (mentioned as a pseudonym)" in text
     assert f"run {mentioning.run_id}" in text and "document call-notes-0042" in text and "llm-server.log" in text
+    assert "library record" in text and "kept: 1 audit log entry naming the subject" in text, text
     assert runner.registry.get(mentioning.run_id) is None
     assert not list(saver.list({"configurable": {"thread_id": mentioning.run_id}}))
     assert runner.registry.get(other.run_id) is not None, "runs not mentioning the subject stay"
@@ -257,5 +263,11 @@ def test_erase_command_reports_and_refuses_bad_input(harness: GraphHarness, tmp_
         done = cli.invoke(app, ["erase", "--subject", "Priya Raghunathan"])
         assert done.exit_code == 0, done.output
         assert f"removed run {run.run_id}" in done.output and "1 run(s)" in done.output
+        erased = AuditLog.from_settings(get_settings())
+        try:  # the erasure itself is audited, without the subject's name
+            entry = erased.entries(action="subject.erased")[-1]
+            assert entry.details["runs"] == [run.run_id] and "Priya" not in json.dumps(entry.to_dict())
+        finally:
+            erased.close()
     finally:
         get_settings.cache_clear()
