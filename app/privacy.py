@@ -181,6 +181,10 @@ def _erase_library(settings: Settings, subject: str, report: ErasureReport) -> N
             return
         for tenant, doc in found:
             connection.execute("DELETE FROM documents WHERE tenant = ? AND id = ?", (tenant, doc))
+            # its history keeps who did what when, not the file name (often the person's name)
+            connection.execute(
+                "UPDATE document_events SET detail = '{}' WHERE tenant = ? AND document_id = ?", (tenant, doc)
+            )
             connection.execute(
                 "INSERT INTO document_events (tenant, document_id, action, actor, at, detail)"
                 " VALUES (?, ?, ?, ?, ?, '{}')",

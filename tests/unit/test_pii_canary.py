@@ -207,6 +207,7 @@ def test_erase_removes_a_planted_subject_everywhere(harness: GraphHarness, tmp_p
     try:
         assert library.get("call-notes-0042") is None and library.get("kettle-k1-reviews-en") is not None
         assert all("Priya" not in e.actor for e in library.events()), "the history still names the subject"
+        assert all(e.detail == {} for e in library.events("call-notes-0042")), "the history keeps the file name"
     finally:
         library.close()
     for name in (
