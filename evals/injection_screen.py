@@ -102,9 +102,8 @@ def main(argv: list[str] | None = None) -> None:
     classifier = InjectionClassifier.load()
     screen = None if args.rules_only or classifier is None else InjectionScreen(classifier, embedder)
     flag = make_screen(screen)
-    results: dict[str, Any] = {
-        "screen": "rules" if screen is None else f"rules + classifier (p >= {classifier.threshold:.3f})"
-    }  # type: ignore[union-attr]
+    label = "rules" if screen is None else f"rules + classifier (p >= {screen.classifier.threshold:.3f})"
+    results: dict[str, Any] = {"screen": label}
 
     sets = ordinary_sets()
     false_positives: list[str] = []
