@@ -1,7 +1,7 @@
 """``copydesk erase``: remove a data subject from every store (DSGVO Art. 17), or expired run checkpoints.
 
 ``copydesk erase --subject "Jane Doe"`` (or an e-mail address) searches the checkpoint
-database, the run registry, published files, the index, the embedding cache, the
+database, the run registry, published files, the index, the document library, the embedding cache, the
 public-terms and guideline files and the logs, removes what mentions the person and
 prints each removal. ``--dry-run`` only reports. ``copydesk erase --expired`` deletes the
 checkpoints of finished runs older than ``COPYDESK_CHECKPOINT_RETENTION_DAYS``.
@@ -53,6 +53,16 @@ def erase(
                     raise typer.Exit(2) from exc
                 for line in report.removed:
                     console.print(escape(line), highlight=False)
+                if not dry_run:
+                    from app import audit
+                    from app.cli_keys import cli_actor
+
+                    audit.record(  # that an erasure happened and what it removed; never whom
+                        "subject.erased",
+                        actor=cli_actor(),
+                        details={"runs": report.runs, "documents": report.documents, "items": len(report.removed)},
+                        log=audit.AuditLog.from_settings(settings),
+                    )
                 verb = "would be removed" if dry_run else "removed"
                 console.print(
                     f"{len(report.runs)} run(s) and {len(report.documents)} document(s) {verb}; "

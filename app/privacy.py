@@ -1,10 +1,11 @@
 """Erasure of a data subject (DSGVO Art. 17) and retention of finished runs, across every store.
 
 copydesk keeps data in: the checkpoint database (SQLite file and its WAL, or PostgreSQL),
-the run registry, published files, the hybrid index (the approved documents' chunks),
-the embedding cache, public-terms and guideline files, and logs. :func:`erase_subject`
-searches all of them for a person (a name or an e-mail address) and removes what
-mentions them, reporting each removal; nothing is silently kept.
+the run registry, published files, the hybrid index (the approved documents' chunks), the
+document library (each document's text, metadata and history), the embedding cache, the
+public-terms and guideline files, and logs. :func:`erase_subject` searches all of them for a
+person (a name or an e-mail address) and removes what mentions them, reporting each removal;
+nothing is silently kept.
 
 How a person is found where copydesk only stored a pseudonym: each run's pseudonym map
 holds salted hashes of the values it replaced, so hashing the subject with that run's
@@ -156,6 +157,47 @@ def _erase_index(settings: Settings, subject: str, report: ErasureReport) -> Non
     _erase_vectors(settings.vector_cache_path, [c for chunks in documents.values() for c in chunks], report)
 
 
+def _erase_library(settings: Settings, subject: str, report: ErasureReport) -> None:
+    """Document records that mention the subject or were erased from the index (they hold the whole text),
+    and the subject's name in the library's history (an editor who approved documents, a file name)."""
+    path = settings.library_db_path
+    if not path.exists():
+        return
+    connection = sqlite3.connect(str(path), timeout=30)
+    try:
+        rows = connection.execute("SELECT tenant, id, data FROM documents").fetchall()
+        events = connection.execute("SELECT seq, actor, detail FROM document_events").fetchall()
+        found = sorted(
+            {(tenant, doc) for tenant, doc, data in rows if doc in report.documents or mentions(data, subject)}
+        )
+        for _, doc in found:
+            if doc not in report.documents:
+                report.documents.append(doc)
+            report.add(f"document {doc}: library record (its text and metadata)")
+        named = [seq for seq, actor, detail in events if mentions(actor, subject) or mentions(detail, subject)]
+        if named:
+            report.add(f"the subject's name in {len(named)} library history entr{'y' if len(named) == 1 else 'ies'}")
+        if report.dry_run or not (found or named):
+            return
+        for tenant, doc in found:
+            connection.execute("DELETE FROM documents WHERE tenant = ? AND id = ?", (tenant, doc))
+            # its history keeps who did what when, not the file name (often the person's name)
+            connection.execute(
+                "UPDATE document_events SET detail = '{}' WHERE tenant = ? AND document_id = ?", (tenant, doc)
+            )
+            connection.execute(
+                "INSERT INTO document_events (tenant, document_id, action, actor, at, detail)"
+                " VALUES (?, ?, ?, ?, ?, '{}')",
+                (tenant, doc, "erased", "erase", datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+        for seq in named:  # the history keeps that something happened, not who or which file
+            connection.execute("UPDATE document_events SET actor = '(erased)', detail = '{}' WHERE seq = ?", (seq,))
+        connection.commit()
+    finally:
+        connection.close()
+    compact_sqlite(path)
+
+
 def _embedding_text(chunk: dict[str, Any]) -> str:
     heading = " > ".join(chunk.get("heading_path") or [])
     return f"{heading}\n{chunk['text']}" if heading else str(chunk["text"])
@@ -206,6 +248,29 @@ def _erase_files(settings: Settings, subject: str, report: ErasureReport) -> Non
                 path.write_text("".join(kept_lines), encoding="utf-8")
 
 
+def _report_audit(settings: Settings, subject: str, report: ErasureReport) -> None:
+    """Say how many audit entries name the subject: the audit log is append-only and hash-chained, so
+    it is kept (briefs and feedback in it were scrubbed before they were written; an actor is an editor)."""
+    from app.audit import AuditLog
+
+    if settings.checkpoint_url is None and not (settings.data_dir / "audit.sqlite").exists():
+        return
+    log = AuditLog.from_settings(settings)
+    try:
+        named = sum(
+            1
+            for row in log._rows()
+            if mentions(str(row[2]), subject) or mentions(AuditLog._entry(row).details, subject)
+        )
+    finally:
+        log.close()
+    if named:
+        report.removed.append(
+            f"kept: {named} audit log entr{'y' if named == 1 else 'ies'} naming the subject "
+            "(the audit log is append-only and hash-chained; it records who decided what)"
+        )
+
+
 def erase_subject(
     settings: Settings, saver: BaseCheckpointSaver[str], registry: RunRegistry, subject: str, *, dry_run: bool = False
 ) -> ErasureReport:
@@ -227,7 +292,9 @@ def erase_subject(
     for run_id, how in sorted(found.items()):
         _erase_run(run_id, how, saver, registry, settings, report)
     _erase_index(settings, subject, report)
+    _erase_library(settings, subject, report)
     _erase_files(settings, subject, report)
+    _report_audit(settings, subject, report)
     if not dry_run and settings.checkpoint_url is None:
         compact_sqlite(settings.sqlite_checkpoint_path)
         compact_sqlite(settings.runs_db_path)

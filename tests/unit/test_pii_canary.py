@@ -2,7 +2,8 @@
 
 A real run (real store, Presidio, fact-checker, guards, SQLite checkpoints; scripted model)
 drafts from a source that quotes a customer with name, e-mail, phone, IBAN and street
-address, and the brief names a person who also appears in a document title. Afterwards
+address (her name also in the source's title and heading, which the fact-check's evidence
+quotes), and the brief names a person who also appears in a document title. Afterwards
 the raw bytes of the checkpoint database *and its WAL*, the run registry, every API
 response, every published file and the captured logs are searched for the canaries.
 Then ``copydesk erase`` removes a planted subject from every store.
@@ -11,6 +12,7 @@ Then ``copydesk erase`` removes a planted subject from every store.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,16 +21,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
+from app.audit import AuditLog
 from app.privacy import erase_subject, purge_expired
 from app.runner import DraftRunner
 from app.settings import Settings
 from tests.fakes import ScriptedLLM
 from tests.unit.graph_support import QUERY_PLAN, GraphHarness, label_of
 from tools.ingest.pipeline import IngestPipeline
+from tools.library import DocumentLibrary
 
 CANARY_SOURCE = """---
 id: kettle-k1-reviews-en
-title: Acme Kettle K1 customer voices
+title: Acme Kettle K1 customer voices collected by Margaret Thompson
 language: en
 approval_status: approved
 doc_type: faq
@@ -36,7 +40,7 @@ product_ids: [ACME-K1]
 ---
 # Acme Kettle K1 customer voices
 
-## Price
+## Price quoted by Margaret Thompson
 The Acme Kettle K1 costs 49.90 EUR, says Margaret Thompson from Leeds, reachable at
 margaret.thompson@example.org or +44 20 7946 0958, paying from IBAN GB82 WEST 1234 5698 7654 32,
 living at 221B Baker Street, London NW1 6XE.
@@ -100,7 +104,13 @@ def harness(tmp_path: Path) -> Iterator[GraphHarness]:
     corpus.mkdir()
     (corpus / "reviews.md").write_text(CANARY_SOURCE, encoding="utf-8")
     (corpus / "priya.md").write_text(TITLED_PERSON, encoding="utf-8")
-    report = IngestPipeline(harness.services.store, harness.services.embedder).ingest(corpus)
+    library = DocumentLibrary(tmp_path / "library.sqlite")  # like `copydesk ingest`: records and history too
+    try:
+        report = IngestPipeline(harness.services.store, harness.services.embedder, library=library).ingest(
+            corpus, actor="Priya Raghunathan"
+        )
+    finally:
+        library.close()
     assert report.documents_ingested == 2, report.skipped
     yield harness
     harness.close()
@@ -167,6 +177,9 @@ def test_erase_removes_a_planted_subject_everywhere(harness: GraphHarness, tmp_p
     logs.mkdir()
     (logs / "llm-server.log").write_text("start\nprompt for Priya Raghunathan\nstop\n", encoding="utf-8")
     settings = Settings(data_dir=tmp_path, _env_file=None)
+    audit = AuditLog.from_settings(settings)
+    audit.append("documents.ingested", actor="Priya Raghunathan", details={"path": "canary"})
+    audit.close()
     saver = runner.graph.checkpointer
     report = erase_subject(settings, saver, runner.registry, "Priya Raghunathan", dry_run=True)
     assert report.runs == [mentioning.run_id] and report.documents == ["call-notes-0042"]
@@ -177,6 +190,7 @@ def test_erase_removes_a_planted_subject_everywhere(harness: GraphHarness, tmp_p
     # nothing of the run holds the name in clear: it is found through the run's salted pseudonym hashes
     assert f"run {mentioning.run_id}: checkpoints and run record (mentioned as a pseudonym)" in text
     assert f"run {mentioning.run_id}" in text and "document call-notes-0042" in text and "llm-server.log" in text
+    assert "library record" in text and "kept: 1 audit log entry naming the subject" in text, text
     assert runner.registry.get(mentioning.run_id) is None
     assert not list(saver.list({"configurable": {"thread_id": mentioning.run_id}}))
     assert runner.registry.get(other.run_id) is not None, "runs not mentioning the subject stay"
@@ -189,10 +203,25 @@ def test_erase_removes_a_planted_subject_everywhere(harness: GraphHarness, tmp_p
     finally:
         reopened.close()
     assert "Priya" not in (logs / "llm-server.log").read_text(encoding="utf-8")
-    for name in ("checkpoints.sqlite", "checkpoints.sqlite-wal", "runs.sqlite", "index/store.sqlite"):
+    library = DocumentLibrary(tmp_path / "library.sqlite")
+    try:
+        assert library.get("call-notes-0042") is None and library.get("kettle-k1-reviews-en") is not None
+        assert all("Priya" not in e.actor for e in library.events()), "the history still names the subject"
+        assert all(e.detail == {} for e in library.events("call-notes-0042")), "the history keeps the file name"
+    finally:
+        library.close()
+    for name in (
+        "checkpoints.sqlite",
+        "checkpoints.sqlite-wal",
+        "runs.sqlite",
+        "index/store.sqlite",
+        "library.sqlite",
+        "library.sqlite-wal",
+        "cache/vectors.sqlite",
+    ):
         path = tmp_path / name
-        if path.exists():
-            assert b"Raghunathan" not in path.read_bytes(), f"{name} still holds the subject"
+        if path.exists():  # case-insensitive: the keyword index keeps lower-cased terms
+            assert b"raghunathan" not in path.read_bytes().lower(), f"{name} still holds the subject"
     again = erase_subject(settings, saver, runner.registry, "Priya Raghunathan")
     assert again.runs == [] and again.documents == []
 
@@ -235,5 +264,11 @@ def test_erase_command_reports_and_refuses_bad_input(harness: GraphHarness, tmp_
         done = cli.invoke(app, ["erase", "--subject", "Priya Raghunathan"])
         assert done.exit_code == 0, done.output
         assert f"removed run {run.run_id}" in done.output and "1 run(s)" in done.output
+        erased = AuditLog.from_settings(get_settings())
+        try:  # the erasure itself is audited, without the subject's name
+            entry = erased.entries(action="subject.erased")[-1]
+            assert entry.details["runs"] == [run.run_id] and "Priya" not in json.dumps(entry.to_dict())
+        finally:
+            erased.close()
     finally:
         get_settings.cache_clear()

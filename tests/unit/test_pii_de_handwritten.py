@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 
-from evals.datasets.build_pii_de_handwritten import OUT, SOURCE, parse
+import pytest
+
+from evals.datasets.build_pii_de_handwritten import OUT, PROBE_OUT, PROBE_SOURCE, SOURCE, records_of
 from evals.pii import evaluate, load_dataset
 
 
-def test_json_is_built_from_the_marked_up_source() -> None:
-    body = "\n".join(line for line in SOURCE.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
-    records = [parse(block.strip("\n")) for block in body.split("\n%%\n") if block.strip()]
-    assert records == json.loads(OUT.read_text(encoding="utf-8"))
-    assert len(records) >= 150
+@pytest.mark.parametrize(("source", "out", "least"), [(SOURCE, OUT, 150), (PROBE_SOURCE, PROBE_OUT, 40)])
+def test_json_is_built_from_the_marked_up_source(source, out, least) -> None:  # type: ignore[no-untyped-def]
+    records = records_of(source)
+    assert records == json.loads(out.read_text(encoding="utf-8"))
+    assert len(records) >= least
     for record in records:
         for span in record["spans"]:  # type: ignore[attr-defined]
             assert record["full_text"][span["start_position"] : span["end_position"]] == span["entity_value"]

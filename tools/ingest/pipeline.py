@@ -56,19 +56,6 @@ class IngestReport:
         return self.chunks_written / self.seconds if self.seconds else 0.0
 
 
-def discover_files(path: Path) -> list[Path]:
-    """Files to ingest under ``path``; names starting with ``_`` or ``.`` are ignored."""
-    if path.is_file():
-        return [path]
-    if not path.exists():
-        raise FileNotFoundError(f"nothing to ingest: {path} does not exist")
-    return sorted(
-        p
-        for p in path.rglob("*")
-        if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
-    )
-
-
 class IngestPipeline:
     """Load, chunk, embed and store documents."""
 

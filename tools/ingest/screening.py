@@ -34,13 +34,19 @@ def _strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]
 
 
 def screen_document(document: Document) -> bool:
-    """Warn (via :func:`safety.warn`) for each field carrying instructions; True when any does."""
+    """Warn (via :func:`safety.warn`) for each field carrying instructions; True when any does.
+
+    Title, headings and text are what a run shows the model, so a run sets such a source
+    aside; other metadata never reaches the drafting prompt (guideline reasons that reach
+    the revise prompt are neutralised there), so the warning says only where it is.
+    """
     flagged = safety.warn_injection("title", document.title)
     for match in _HEADING.finditer(document.body):
         flagged |= safety.warn_injection(f"heading {match.group(1)[:40]!r}", match.group(1))
-    for path, text in _strings(document.extra, ""):
-        flagged |= safety.warn_injection(f"metadata field {path!r}", text)
     flagged |= safety.warn_injection("text", document.body)
+    in_metadata = False
+    for path, text in _strings(document.extra, ""):
+        in_metadata |= safety.warn_injection(f"metadata field {path!r}", text)
     if flagged:
         safety.warn(f"{document.id}: a run will set this source aside (quarantine) and tell the editor why")
-    return flagged
+    return flagged or in_metadata

@@ -8,9 +8,10 @@ is scrubbed on the way out. Every verdict and sentence record passes through
 editor page and the published ``draft.json``.
 
 Which strings are scrubbed: every string under a key in :data:`TEXT_KEYS` at any depth
-(``text``, ``reason``, ``claim``, ``quote``, ``excerpt``), which covers the current
-verdict shape (``claim.text``, ``evidence[*].text``, ``reason``) and the sentence shape
-(``text``, ``reason``, ``evidence.text``). Ids, labels, offsets and scores are left
+(``text``, ``reason``, ``claim``, ``quote``, ``excerpt``, and the source's ``title`` and
+``heading``: a document title can name a person too), which covers the current verdict shape
+(``claim.text``, ``evidence[*].text``, ``reason``) and the sentence shape (``text``, ``reason``,
+``evidence.text``, ``evidence.title``). Ids, labels, offsets and scores are left
 alone; offsets into a scrubbed quote refer to the original chunk, which the editor
 re-reads through the store, not to the quote.
 """
@@ -24,7 +25,7 @@ from typing import Any
 from tools.pii.models import PseudonymMap
 from tools.pii.scrubber import PiiScrubber
 
-TEXT_KEYS = frozenset({"text", "reason", "claim", "quote", "excerpt", "sentence"})
+TEXT_KEYS = frozenset({"text", "reason", "claim", "quote", "excerpt", "sentence", "title", "heading"})
 
 
 def scrub_evidence(

@@ -30,7 +30,10 @@ def _source_texts(state: DraftState, services: DraftServices) -> list[SourceText
         if first is None:
             continue
         heading = [h for h in str(source.get("heading") or "").split(" > ") if h]
-        chunk = first.model_copy(update={"text": source["text"], "heading_path": heading or first.heading_path})
+        # the scrubbed title and heading too: evidence quotes the chunk's title into state and draft.json
+        chunk = first.model_copy(
+            update={"text": source["text"], "heading_path": heading, "title": source.get("title", "")}
+        )
         out.append(SourceText(label=source["label"], chunks=[chunk], title=source.get("title", "")))
     return out
 
@@ -53,15 +56,25 @@ def fact_check(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, 
     # a document set aside for hidden instructions is never evidence either
     quarantined = {str(d.get("document_id")) for d in state.get("dropped_sources") or [] if d.get("document_id")}
 
+    def scrub(text: str) -> str:
+        return services.scrubber.scrub(text, language, pseudonyms, allow=public).text if text.strip() else text
+
     def search(text: str) -> list[Chunk]:
         found = services.search_corpus(text, language=language)
         # Corpus evidence becomes a source and is shown to the editor: it passes the same injection
-        # check and PII scrub as every source the model sees (select_sources).
+        # check and PII scrub as every source the model sees (select_sources), title and headings too.
         return [
-            c.model_copy(update={"text": services.scrubber.scrub(c.text, language, pseudonyms, allow=public).text})
+            c.model_copy(
+                update={
+                    "text": scrub(c.text),
+                    "title": scrub(c.title),
+                    "heading_path": [scrub(h) for h in c.heading_path],
+                }
+            )
             for c in found
             if c.document_id not in quarantined
-            and screen_source(services, {"heading": " > ".join(c.heading_path), "text": c.text}) is None
+            and screen_source(services, {"title": c.title, "heading": " > ".join(c.heading_path), "text": c.text})
+            is None
         ]
 
     segments = segment_fields(draft.published_fields())

@@ -13,6 +13,7 @@ from graphs.draft.state import DraftState
 from prompts import load_prompt
 from tools.channels import channel_spec
 from tools.content import DraftContent, draft_json_schema, token_allowance
+from tools.guards.injection import neutralize_injections
 
 
 class NoSourcesError(RuntimeError):
@@ -92,8 +93,10 @@ def revise(state: DraftState, runtime: Runtime[DraftServices]) -> dict[str, Any]
         if finding.get("severity") == "block":
             feedback.append(f"{finding.get('validator')}: {finding.get('reason')}")
     revision = state.get("revision", 0) + 1
+    # Feedback reaches the prompt: guard reasons come from brand guidelines' metadata and sentences
+    # from an editor's edit, so instruction-like text in them is replaced like in a brief.
     return {
         "revision": revision,
-        "feedback": feedback[:12],
+        "feedback": [neutralize_injections(item) for item in feedback[:12]],
         "events": [event("revise", revision=revision, problems=len(feedback))],
     }

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from tools.ingest import safety
 from tools.ingest.defaults import IngestDefaults
 from tools.ingest.loaders import BadDocumentError, _read_text, build_document
 from tools.models import Document
@@ -408,7 +409,10 @@ def _records(mapping: CatalogueMapping, text: str) -> list[dict[str, Any]]:
                 )
         return rows
     try:
+        safety.check_json(text)  # size and depth before json.loads recurses (a shop export is untrusted too)
         data = json.loads(text)
+    except safety.UnsafeInputError as exc:
+        raise BadDocumentError(str(exc)) from exc
     except json.JSONDecodeError as exc:
         raise BadDocumentError(f"broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     for path in mapping.records:
