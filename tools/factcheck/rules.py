@@ -80,7 +80,7 @@ _COUNTED = re.compile(r"\s+(?=[^\W\d_])")
 def _counted_stems(text: str, quantity: Quantity, language: str) -> frozenset[str]:
     """What a bare number counts: stems of up to three content words right after it.
 
-    Empty when the number is not followed directly by a word ("2019, Lumora…", a list
+    Empty when the number is not followed directly by a word ("2019, the company…", a list
     item's "4. Press the button"): such a number is no count of anything.
     """
     if quantity.dimension != "number" or not _COUNTED.match(text, quantity.end):
