@@ -1,7 +1,7 @@
 """The audit log: append-only, hash-chained, one entry per thing an auditor asks about.
 
 Entries: run creation, every editor decision (an edit with its diff), publication,
-document approval/retirement, key changes — each with who, when, what, and for runs the
+document approval, retirement and deletion, key changes — each with who, when, what, and for runs the
 prompt version, the model and the sources. Each row stores the SHA-256 of the previous
 row's hash and its own canonical JSON, so changing, deleting or re-ordering any row
 breaks the chain from there on (:meth:`AuditLog.verify`, ``copydesk audit verify``).
@@ -212,7 +212,7 @@ def record(
     """Append one audit entry: the one function every hook calls.
 
     ``action`` is a dotted name (``run.created``, ``run.decision``, ``run.published``,
-    ``document.approved``, ``document.retired``, ``key.created``, ``key.revoked``);
+    ``document.approved``, ``document.retired``, ``document.deleted``, ``key.created``, ``key.revoked``);
     ``details`` is JSON-able and must hold no personal data in clear.
     """
     return (log or default_log()).append(action, actor=actor, run_id=run_id, details=details)

@@ -111,7 +111,7 @@ def _ingest(
     from app import audit
     from app.cli_keys import cli_actor
 
-    audit.record(  # issue 10; per-document approval/retirement entries come with the governed library (issue 8)
+    audit.record(  # per-document approval, retirement and deletion entries: app.cli_docs
         "documents.ingested",
         actor=cli_actor(),
         details={"path": path.name, "ingested": report.documents_ingested, "by_status": dict(report.by_status)},
@@ -130,6 +130,8 @@ def _ingest(
         console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False)
     for warning in getattr(report, "warnings", []):
         console.print(f"[yellow]warning[/] {warning.path}: {warning.reason}", highlight=False)
+    if path.is_file() and report.skipped:
+        _fail(f"{path.name} was not ingested (see above); nothing of it is stored", 1)
     if report.unapproved_ids:
         example = " ".join(report.unapproved_ids[:3])
         more = " ..." if len(report.unapproved_ids) > 3 else ""

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from app.settings import Settings, get_settings
 from tools.ingest.governed import ChangeResult, GovernedLibrary, UnknownDocumentError
@@ -43,6 +43,18 @@ def _actor(by: str | None) -> str:
     from app.cli import _actor as default_actor
 
     return by or default_actor()
+
+
+def _audit(action: str, result: ChangeResult, by: str | None) -> None:
+    """One audit entry per changed document (the library's log says who and when; the audit log is the
+    tamper-evident copy an auditor is handed)."""
+    from app import audit
+    from app.cli_keys import cli_actor
+
+    log = audit.AuditLog.from_settings(get_settings())
+    for document_id in result.changed:
+        details = {"document_id": document_id, **({"by": by} if by else {})}
+        audit.record(action, actor=cli_actor(), details=details, log=log)
 
 
 def _report(verb: str, result: ChangeResult) -> None:
@@ -82,7 +94,9 @@ def list_documents(
             "no documents" + (" with these filters" if status or lang or product else ": copydesk ingest PATH")
         )
         return
-    table = Table("id", "title", "lang", "status", "v", "doc_type", "products", "source")
+    # The id is what docs approve/retire/delete take: never cut, whatever the terminal's width.
+    id_column = Column("id", no_wrap=True, min_width=max(len(r.document.id) for r in records))
+    table = Table(id_column, "title", "lang", "status", "v", "doc_type", "products", "source")
     for record in records:
         row = record.summary()
         table.add_row(
@@ -121,7 +135,8 @@ def show_document(
         console.print(f"[bold]{key}[/]: {shown}")
     console.print("[bold]history[/]:")
     for event in history:
-        console.print(f"  {event['at']}  {event['action']:<9} by {event['actor']}")
+        status = f" ({event['status']})" if event["action"] == "ingested" and event.get("status") else ""
+        console.print(f"  {event['at']}  {event['action']:<9} by {event['actor']}{status}")
     console.print("\n" + record.document.body[:800] + ("…" if len(record.document.body) > 800 else ""))
 
 
@@ -133,6 +148,7 @@ def approve(
     """Approve documents: runs may use them from now on."""
     with open_library(get_settings()) as governed:
         result = governed.approve(ids, _actor(by))
+    _audit("document.approved", result, by)
     _report("approved", result)
 
 
@@ -144,6 +160,7 @@ def retire(
     """Retire (archive) documents: never retrieved again, kept for the record."""
     with open_library(get_settings()) as governed:
         result = governed.retire(ids, _actor(by))
+    _audit("document.retired", result, by)
     _report("retired", result)
 
 
@@ -155,6 +172,7 @@ def delete(
     """Delete documents: gone from the library and from the store (the change log keeps the deletion)."""
     with open_library(get_settings()) as governed:
         result = governed.delete(ids, _actor(by))
+    _audit("document.deleted", result, by)
     _report("deleted", result)
 
 

@@ -115,6 +115,7 @@ class DocumentLibrary:
         self.tenant = tenant
         self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA secure_delete=ON")  # a deleted document's text leaves no bytes behind
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
 
@@ -241,6 +242,7 @@ class DocumentLibrary:
             self._db.execute("DELETE FROM documents WHERE tenant = ? AND id = ?", (self.tenant, document_id))
             self._event(document_id, "deleted", actor, at)
             self._db.commit()
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _event(self, document_id: str, action: str, actor: str, at: str, **detail: Any) -> None:
         self._db.execute(

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from app import audit
 from app.routers.schemas import unprocessable
 from app.settings import Settings, get_settings
 from tools.ingest.governed import ChangeResult, GovernedLibrary, UnknownDocumentError
@@ -65,9 +66,13 @@ def build_router(runner: Callable[[], Any], settings: Callable[[], Settings] = g
         except UnknownDocumentError as exc:
             raise HTTPException(404, exc.args[0]) from exc
 
-    def changed(result: ChangeResult, document_id: str) -> None:
+    def changed(result: ChangeResult, document_id: str, action: str, request: Request) -> None:
         if result.unknown:
             raise HTTPException(404, f"no document {document_id!r}")
+        if result.changed:
+            audit.record(
+                action, actor=_actor(request), details={"document_id": document_id}, log=request.app.state.audit
+            )
 
     @router.get("")
     def list_documents(
@@ -99,18 +104,18 @@ def build_router(runner: Callable[[], Any], settings: Callable[[], Settings] = g
 
     @router.post("/{document_id}/approve")
     def approve_document(document_id: str, request: Request) -> dict[str, Any]:
-        changed(library().approve([document_id], _actor(request)), document_id)
+        changed(library().approve([document_id], _actor(request)), document_id, "document.approved", request)
         return summary_of(document_id)
 
     @router.post("/{document_id}/retire")
     def retire_document(document_id: str, request: Request) -> dict[str, Any]:
-        changed(library().retire([document_id], _actor(request)), document_id)
+        changed(library().retire([document_id], _actor(request)), document_id, "document.retired", request)
         return summary_of(document_id)
 
     @router.delete("/{document_id}")
     def delete_document(document_id: str, request: Request) -> dict[str, Any]:
         result = library().delete([document_id], _actor(request))
-        changed(result, document_id)
+        changed(result, document_id, "document.deleted", request)
         return {"id": document_id, "deleted": True, "chunks_removed": result.chunks_removed}
 
     return router

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from app import cli
 from app.api import create_app
+from app.audit import AuditLog
 from app.runner import DraftRunner
 from app.settings import Settings, get_settings
 from tests.fakes import ScriptedLLM
@@ -110,6 +111,69 @@ def test_cli_ingest_says_what_is_unapproved_then_approve_retire_delete(cli_env: 
     unknown = runner.invoke(cli.app, ["docs", "approve", "nope"])
     assert unknown.exit_code == 1 and "unknown document id" in unknown.output
 
+    # The tamper-evident audit log holds every change too (the library's log is the editable record).
+    log = AuditLog.from_settings(get_settings())
+    entries = [(e.action, e.details) for e in log.entries() if e.action.startswith("document.")]
+    log.close()
+    assert entries == [
+        ("document.approved", {"document_id": "jacket", "by": "alice"}),
+        ("document.approved", {"document_id": "stove", "by": "alice"}),
+        ("document.retired", {"document_id": "jacket", "by": "alice"}),
+        ("document.deleted", {"document_id": "stove", "by": "dan"}),
+    ]
+
+
+def test_docs_list_never_cuts_an_id_and_a_refused_file_fails_the_command(
+    cli_env: tuple[CliRunner, Path], tmp_path: Path
+) -> None:
+    runner, folder = cli_env
+    (folder / "product_info_20_summit_jacket_long_name.md").write_text(MANUAL, encoding="utf-8")
+    runner.invoke(cli.app, ["ingest", str(folder), "--language", "en"])
+    table = runner.invoke(cli.app, ["docs", "list"], terminal_width=80)
+    assert "product-info-20-summit-jacket-long-name" in table.output
+
+    export = tmp_path / "shop.json"
+    export.write_text(json.dumps({"items": [{"sku": "A1", "title": {"de-DE": "Ding"}}]}), encoding="utf-8")
+    refused = runner.invoke(cli.app, ["ingest", str(export), "--mapping", "commercetools"])
+    assert refused.exit_code == 1 and "no product records with an id field" in " ".join(refused.output.split())
+    skipped = runner.invoke(cli.app, ["ingest", str(tmp_path)])  # a folder: bad files are reported, the rest goes on
+    assert skipped.exit_code == 0, skipped.output
+
+
+def _on_disk(folder: Path, text: str) -> list[str]:
+    """Files under ``folder`` whose raw bytes (free pages and WAL included) still hold ``text``."""
+    return sorted(p.name for p in folder.rglob("*") if p.is_file() and text.encode() in p.read_bytes())
+
+
+def test_a_server_that_opened_the_store_first_sees_every_cli_change(cli_env: tuple[CliRunner, Path]) -> None:
+    """`copydesk serve` keeps its store open; `copydesk docs retire` beside it must still take effect at once."""
+    from app.services import build_embedder
+
+    runner, folder = cli_env
+    data_dir = Path(get_settings().data_dir)
+    assert runner.invoke(cli.app, ["ingest", str(folder), "--language", "en"]).exit_code == 0
+    embedder = build_embedder(Settings(data_dir=data_dir))
+    served = EmbeddedHybridStore(data_dir / "index")
+    vector = embedder.embed_queries(["jacket stove"])[0]
+
+    def found(document_id: str) -> bool:
+        hits = served.hybrid("Summit Jacket PowerBurner stove", vector, limit=50, filters=MetadataFilter())
+        return any(h.chunk.document_id == document_id for h in hits)
+
+    try:
+        assert not found("jacket")
+        runner.invoke(cli.app, ["docs", "approve", "jacket", "stove"])
+        assert found("jacket") and found("stove")
+        runner.invoke(cli.app, ["docs", "retire", "jacket"])
+        assert not found("jacket") and found("stove")
+        runner.invoke(cli.app, ["docs", "delete", "stove"])
+        assert not found("stove") and served.chunks_of_document("stove") == []
+        # No byte of the deleted text is left in the data dir: not in free pages, not in a WAL.
+        assert _on_disk(data_dir, "boils a litre of water") == []
+    finally:
+        served.close()
+        embedder.close()
+
 
 @pytest.fixture
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, GraphHarness]]:
@@ -167,7 +231,31 @@ def test_api_add_approve_retire_delete(api: tuple[TestClient, GraphHarness]) -> 
     assert deleted.status_code == 200 and deleted.json()["chunks_removed"] > 0
     assert harness.services.store.chunks_of_document("toaster-t3-en") == []  # type: ignore[attr-defined]
     assert client.get("/v1/documents/toaster-t3-en").status_code == 404
+    audited = [(e.action, e.actor, e.details) for e in client.app.state.audit.entries() if e.action.startswith("doc")]
+    assert audited == [
+        ("document.approved", "local", {"document_id": "toaster-t3-en"}),
+        ("document.retired", "local", {"document_id": "toaster-t3-en"}),
+        ("document.deleted", "local", {"document_id": "toaster-t3-en"}),
+    ]
+    assert _on_disk(harness.root, "has 4 slots and costs") == []  # store, library, WAL files, free pages
     assert client.post("/v1/documents/nope/approve").status_code == 404
     assert client.delete("/v1/documents/nope").status_code == 404
     bad = client.post("/v1/documents", json={"id": "x", "language": "fr", "body": "text"})
     assert bad.status_code == 422
+
+
+def test_a_document_retired_while_a_run_is_under_way_is_not_drafted_from(api: tuple[TestClient, GraphHarness]) -> None:
+    from graphs.draft.nodes.retrieval import candidate_hits, candidate_refs
+
+    client, harness = api
+    body = "# Acme Grill G2\n\nThe Acme Grill G2 heats up in 5 minutes.\n"
+    client.post(
+        "/v1/documents", json={"id": "grill-g2-en", "language": "en", "body": body, "approval_status": "approved"}
+    )
+    services = harness.services
+    vector = services.embedder.embed_queries(["Acme Grill G2"])[0]
+    hits = services.store.hybrid("Acme Grill G2", vector, limit=5, filters=MetadataFilter(document_ids=["grill-g2-en"]))
+    refs = candidate_refs(hits)  # what the checkpoint holds between retrieve and select_sources
+    assert [h.chunk.document_id for h in candidate_hits(refs, services)] == ["grill-g2-en"]
+    client.post("/v1/documents/grill-g2-en/retire")
+    assert candidate_hits(refs, services) == []

@@ -133,7 +133,10 @@ class IngestPipeline:
             report.files_seen += 1
             name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
             if loader is None and path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                report.skipped.append(SkippedFile(name, f"unsupported file type {path.suffix or '(none)'}"))
+                reason = f"unsupported file type {path.suffix or '(none)'}"
+                if path.suffix.lower() in (".csv", ".tsv"):
+                    reason += " (a product table: copydesk ingest FILE --mapping products-csv or --mapping FILE.yaml)"
+                report.skipped.append(SkippedFile(name, reason))
                 continue
             try:
                 with safety.collect_warnings() as warnings:

@@ -9,6 +9,13 @@ open, so a crash can never leave the index and the data disagreeing.
 Rows are append-only: an upsert of an existing chunk id tombstones the old row and
 appends a new one; deletes tombstone. When dead rows pile up the indexes are
 rebuilt from SQLite (compaction).
+
+Several processes may open one file (``copydesk serve`` and ``copydesk docs retire`` beside
+it): every call first asks SQLite whether another connection committed since (``PRAGMA
+data_version``) and, if so, rebuilds from the file, so a document retired or deleted at the
+command line is never retrieved by a server that opened the store before. Deleted rows are
+overwritten (``secure_delete``) and the WAL is truncated after a document is deleted, so no
+byte of its chunks stays in the files.
 """
 
 from __future__ import annotations
@@ -94,8 +101,10 @@ class EmbeddedHybridStore:
         self._db_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(self._db_path), check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
+        self._data_version = -1
         self._sq8_threshold = sq8_threshold
         self._compact_ratio = compact_ratio
         self._load()
@@ -124,6 +133,7 @@ class EmbeddedHybridStore:
     def _load(self) -> None:
         with self._lock:
             self._reset()
+            self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
             rows = self._db.execute("SELECT data, terms, vector, seq FROM chunks ORDER BY seq").fetchall()
             if rows:
                 chunks = [Chunk.model_validate_json(data) for data, _, _, _ in rows]
@@ -180,6 +190,11 @@ class EmbeddedHybridStore:
         self._generation += 1
         self._mask_cache.clear()
 
+    def _sync(self) -> None:
+        """Rebuild from the file when another connection (another process) committed since the last look."""
+        if self._db.execute("PRAGMA data_version").fetchone()[0] != self._data_version:
+            self._load()
+
     def _maybe_compact(self) -> None:
         if self._dead > 1000 and self._dead > self._compact_ratio * len(self._chunks):
             self._load()
@@ -201,6 +216,7 @@ class EmbeddedHybridStore:
         matrix = matrix[keep]
         terms = [analyze(keyword_text(chunk), chunk.language) for chunk in chunks]
         with self._lock:
+            self._sync()
             seq = self._seq
             self._db.executemany(
                 "INSERT OR REPLACE INTO chunks (id, document_id, seq, data, terms, vector) VALUES (?, ?, ?, ?, ?, ?)",
@@ -221,8 +237,10 @@ class EmbeddedHybridStore:
     def delete_document(self, document_id: str) -> int:
         """Remove every chunk of a document; returns how many were removed."""
         with self._lock:
+            self._sync()
             self._db.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
             self._db.commit()
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the deleted pages' old images leave the WAL
             rows = sorted(self._rows_of_document.get(document_id, set()))
             for row in rows:
                 self._remove_row(row)
@@ -308,6 +326,7 @@ class EmbeddedHybridStore:
             plan = [("vector", 1.0)]  # Weaviate: no query text means a plain vector search
         k = candidate_count(limit)
         with self._lock:
+            self._sync()
             mask = self._mask(filters)
             sets: list[ResultSet] = []
             for name, weight in plan:
@@ -344,12 +363,14 @@ class EmbeddedHybridStore:
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         """Chunks by id, in the order asked; unknown ids are skipped."""
         with self._lock:
+            self._sync()
             found = [self._chunks[self._row_of[i]] for i in chunk_ids if i in self._row_of]
             return [c for c in found if c is not None]
 
     def chunks_of_document(self, document_id: str) -> list[Chunk]:
         """Every live chunk of a document in ordinal order (used to merge neighbours into context)."""
         with self._lock:
+            self._sync()
             rows = self._rows_of_document.get(document_id, set())
             chunks = [self._chunks[r] for r in rows]
             return sorted((c for c in chunks if c is not None), key=lambda c: c.ordinal)
@@ -357,12 +378,14 @@ class EmbeddedHybridStore:
     def vectors_for(self, chunk_ids: Sequence[str]) -> npt.NDArray[np.float32]:
         """Stored vectors of the given chunks (row-aligned; unknown ids raise KeyError)."""
         with self._lock:
+            self._sync()
             rows = [self._row_of[i] for i in chunk_ids]
             return self._vectors.matrix[rows].copy()
 
     def document_hashes(self) -> dict[str, str]:
         """Document id -> content hash it was ingested with (from its chunks)."""
         with self._lock:
+            self._sync()
             out: dict[str, str] = {}
             for document_id, rows in self._rows_of_document.items():
                 for row in rows:
@@ -375,6 +398,7 @@ class EmbeddedHybridStore:
     def count(self) -> int:
         """Live chunks."""
         with self._lock:
+            self._sync()
             return len(self._row_of)
 
     def close(self) -> None:

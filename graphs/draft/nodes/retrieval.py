@@ -14,7 +14,7 @@ from prompts import load_prompt
 from serving.structured import StructuredOutputError
 from tools.evidence_policy import EvidencePolicy
 from tools.focus import focus_candidates, focused_context, plan_sources
-from tools.models import SearchHit
+from tools.models import ApprovalStatus, SearchHit
 from tools.multi_query import MultiQueryRetriever
 from tools.pii import PseudonymMap
 
@@ -199,9 +199,11 @@ def candidate_refs(hits: list[SearchHit]) -> list[dict[str, Any]]:
 
 
 def candidate_hits(refs: list[dict[str, Any]], services: DraftServices) -> list[SearchHit]:
-    """Search hits for checkpointed candidate refs, in their order (chunks deleted since are skipped)."""
+    """Search hits for checkpointed candidate refs, in their order (chunks deleted, retired or otherwise no
+    longer approved since are skipped: a document retired while a run is under way is not drafted from)."""
     ids = [r["chunk_id"] for r in refs if "chunk_id" in r]
-    chunks = {chunk.id: chunk for chunk in services.store.get_chunks(ids)} if ids else {}
+    found = services.store.get_chunks(ids) if ids else []
+    chunks = {chunk.id: chunk for chunk in found if chunk.approval_status == ApprovalStatus.APPROVED}
     hits = []
     for ref in refs:
         if "chunk" in ref:  # a checkpoint written before candidates were stored as refs

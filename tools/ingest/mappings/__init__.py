@@ -414,7 +414,9 @@ def _records(mapping: CatalogueMapping, text: str) -> list[dict[str, Any]]:
     except safety.UnsafeInputError as exc:
         raise BadDocumentError(str(exc)) from exc
     except json.JSONDecodeError as exc:
-        raise BadDocumentError(f"broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        raise BadDocumentError(
+            f"mapping {mapping.name} reads JSON: broken JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
     for path in mapping.records:
         found = list(_walk(data, path.split(".")) if path != "." else [data])
         if (
