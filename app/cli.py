@@ -99,9 +99,7 @@ def _ingest(
             def on_progress(document_id: str, done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total, description=document_id)
 
-            report = pipeline.ingest(
-                path, progress=on_progress, defaults=defaults, loader=loader, actor=by or _actor()
-            )
+            report = pipeline.ingest(path, progress=on_progress, defaults=defaults, loader=loader, actor=by or _actor())
     except FileNotFoundError as exc:
         _fail(str(exc))
     finally:

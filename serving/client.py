@@ -324,9 +324,7 @@ class LLMClient:
                         break
                     rt.breaker.record_success()
                     prompt_tokens = int(result.usage.get("prompt_tokens") or prompt_estimate)
-                    completion_tokens = int(
-                        result.usage.get("completion_tokens") or max(1, len(result.text) // 4)
-                    )
+                    completion_tokens = int(result.usage.get("completion_tokens") or max(1, len(result.text) // 4))
                     if rt.speed is not None:
                         rt.speed.observe_call(prompt_tokens, completion_tokens, float(result.usage["seconds"]))
                     cost = call_cost_usd(endpoint, prompt_tokens, completion_tokens)
@@ -417,8 +415,9 @@ class LLMClient:
             prompt_tokens = int(usage.get("prompt_tokens") or prompt_estimate)
             completion_tokens = int(usage.get("completion_tokens") or max(1, len("".join(text)) // 4))
             cost = call_cost_usd(rt.endpoint, prompt_tokens, completion_tokens)
-            self._emit(task, label, model, prompt_ref, prompt_tokens, completion_tokens, started, cost, False,
-                       attempts, None)
+            self._emit(
+                task, label, model, prompt_ref, prompt_tokens, completion_tokens, started, cost, False, attempts, None
+            )
             return
         raise LLMUnavailableError("no LLM endpoint answered: " + "; ".join(errors))
 

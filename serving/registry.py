@@ -195,9 +195,7 @@ class ModelRegistry:
                 chain.append(item)
             else:
                 raise RegistryError(f"fallback {item!r} is neither an endpoint name, a URL nor 'embedded'")
-        listed = [
-            replace(e, **dict(embedded_overrides)) if e.is_embedded and embedded_overrides else e for e in listed
-        ]
+        listed = [replace(e, **dict(embedded_overrides)) if e.is_embedded and embedded_overrides else e for e in listed]
         return cls(listed, list(dict.fromkeys(chain)))
 
 

@@ -80,5 +80,8 @@ class ScriptedLLM:
         return value
 
     def prompts_for(self, task: str) -> list[str]:
-        return ["\n".join(m["content"] for m in call["messages"]) for call in self.calls
-                if call["task"] == task or (task == "draft" and call["task"] == "revise")]  # every drafting call
+        return [
+            "\n".join(m["content"] for m in call["messages"])
+            for call in self.calls
+            if call["task"] == task or (task == "draft" and call["task"] == "revise")
+        ]  # every drafting call

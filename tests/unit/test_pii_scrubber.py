@@ -60,10 +60,7 @@ def test_findings_carry_offsets_but_never_the_value(scrubber: PiiScrubber) -> No
 
 
 def test_english_ner_person_and_greeting(scrubber: PiiScrubber) -> None:
-    text = (
-        "Dear John Smith, your parcel ships to 24 Clarke Avenue. Call (555) 123-4567.\n"
-        "Best regards,\nMary Jones"
-    )
+    text = "Dear John Smith, your parcel ships to 24 Clarke Avenue. Call (555) 123-4567.\nBest regards,\nMary Jones"
     result = scrubber.scrub(text, "en", PseudonymMap())
     assert "John Smith" not in result.text and "Mary Jones" not in result.text
     assert "Clarke Avenue" not in result.text and "123-4567" not in result.text

@@ -64,10 +64,22 @@ class Hosts:
 def registry() -> ModelRegistry:
     return ModelRegistry.build(
         [
-            Endpoint("http://big/v1", name="big", model="qwen-14b-awq", tasks=("draft", "revise"),
-                     price_in_per_m=0.5, price_out_per_m=1.5),
-            Endpoint("http://small/v1", name="small", model="llama-8b-fp8", tasks=("rewrite", "factcheck_judge"),
-                     gpu_hour_usd=3.6, assumed_output_tokens_per_s=1000.0),
+            Endpoint(
+                "http://big/v1",
+                name="big",
+                model="qwen-14b-awq",
+                tasks=("draft", "revise"),
+                price_in_per_m=0.5,
+                price_out_per_m=1.5,
+            ),
+            Endpoint(
+                "http://small/v1",
+                name="small",
+                model="llama-8b-fp8",
+                tasks=("rewrite", "factcheck_judge"),
+                gpu_hour_usd=3.6,
+                assumed_output_tokens_per_s=1000.0,
+            ),
             Endpoint("http://spare/v1", name="spare", model="qwen-7b-awq", tasks=()),
         ],
         fallbacks=["spare"],
@@ -86,7 +98,11 @@ def test_each_task_is_routed_to_its_endpoint_and_model() -> None:
         llm.chat([{"role": "user", "content": "x"}], task=task)
     assert hosts.hosts() == ["big", "big", "small", "small", "spare"]
     assert [r["model"] for r in hosts.requests] == [
-        "qwen-14b-awq", "qwen-14b-awq", "llama-8b-fp8", "llama-8b-fp8", "qwen-7b-awq",
+        "qwen-14b-awq",
+        "qwen-14b-awq",
+        "llama-8b-fp8",
+        "llama-8b-fp8",
+        "qwen-7b-awq",
     ]
     with pytest.raises(RegistryError, match="unknown task"):
         llm.chat([], task="summarise")
@@ -180,8 +196,10 @@ def test_token_bucket_limits_the_rate_and_refuses_long_waits() -> None:
 
 def test_a_saturated_endpoint_hands_the_call_to_the_next() -> None:
     reg = ModelRegistry.build(
-        [Endpoint("http://big/v1", name="big", model="m", rate_per_s=0.001, burst=1), Endpoint("http://spare/v1",
-                                                                                                  name="spare")],
+        [
+            Endpoint("http://big/v1", name="big", model="m", rate_per_s=0.001, burst=1),
+            Endpoint("http://spare/v1", name="spare"),
+        ],
         ["spare"],
     )
     hosts = Hosts(big=[ok()], spare=[ok()])

@@ -173,8 +173,11 @@ def test_redis_cache_shares_hits_between_clients(server: CountingServer) -> None
 
 
 def test_streaming_yields_deltas_and_records_usage(server: CountingServer) -> None:
-    llm = LLMClient(ModelRegistry([Endpoint(dead_url(), name="down"), Endpoint(server.url, name="local")]),
-                    "m", sleep=lambda _s: None)
+    llm = LLMClient(
+        ModelRegistry([Endpoint(dead_url(), name="down"), Endpoint(server.url, name="local")]),
+        "m",
+        sleep=lambda _s: None,
+    )
     with capture_calls() as calls:
         text = "".join(llm.stream([{"role": "user", "content": "hi"}], task="draft", max_tokens=40))
     assert text == "The Acme Kettle K1 holds 1.7 litres."
@@ -182,9 +185,7 @@ def test_streaming_yields_deltas_and_records_usage(server: CountingServer) -> No
 
 
 @pytest.fixture
-def fallback_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: CountingServer
-) -> Iterator[CliRunner]:
+def fallback_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: CountingServer) -> Iterator[CliRunner]:
     """Primary endpoint down (refused), the scripted server as the only fallback, prices in the registry."""
     monkeypatch.setenv("COPYDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COPYDESK_LLM_CAPABLE", "false")
@@ -193,10 +194,21 @@ def fallback_env(
         "COPYDESK_LLM_ENDPOINTS",
         json.dumps(
             [
-                {"name": "gpu-primary", "base_url": dead_url(), "model": "qwen2.5-14b-awq",
-                 "price_in_per_m": 0.4, "price_out_per_m": 1.2},
-                {"name": "gpu-spare", "base_url": server.url, "model": "qwen2.5-7b-awq",
-                 "tasks": ["eval_judge"], "price_in_per_m": 0.1, "price_out_per_m": 0.3},
+                {
+                    "name": "gpu-primary",
+                    "base_url": dead_url(),
+                    "model": "qwen2.5-14b-awq",
+                    "price_in_per_m": 0.4,
+                    "price_out_per_m": 1.2,
+                },
+                {
+                    "name": "gpu-spare",
+                    "base_url": server.url,
+                    "model": "qwen2.5-7b-awq",
+                    "tasks": ["eval_judge"],
+                    "price_in_per_m": 0.1,
+                    "price_out_per_m": 0.3,
+                },
             ]
         ),
     )
@@ -260,7 +272,9 @@ def test_registry_file_and_embedded_fallback_by_name(tmp_path: Path) -> None:
     from app.llm_services import build_registry
 
     settings = Settings(
-        data_dir=tmp_path, llm_registry_file=registry_file, llm_fallback_base_urls=["embedded"],
+        data_dir=tmp_path,
+        llm_registry_file=registry_file,
+        llm_fallback_base_urls=["embedded"],
         llm_endpoints=[{"name": "embedded", "price_in_per_m": 0.01}],
     )
     registry = build_registry(settings)

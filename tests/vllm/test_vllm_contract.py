@@ -83,8 +83,10 @@ def test_streaming_carries_text_and_usage() -> None:
 
 def test_primary_down_falls_back_to_vllm_and_the_record_names_it() -> None:
     registry = ModelRegistry.build(
-        [Endpoint(dead_url(), name="gpu-down", model="qwen2.5-14b-awq"),
-         Endpoint(VLLM_URL, name="vllm-cpu", model=MODEL, price_in_per_m=1.0, price_out_per_m=2.0)],
+        [
+            Endpoint(dead_url(), name="gpu-down", model="qwen2.5-14b-awq"),
+            Endpoint(VLLM_URL, name="vllm-cpu", model=MODEL, price_in_per_m=1.0, price_out_per_m=2.0),
+        ],
         ["vllm-cpu"],
     )
     structured = StructuredClient(LLMClient(registry, sleep=lambda _s: None, timeouts=SLOW_CPU), temperature=0.0)
